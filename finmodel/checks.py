@@ -1,0 +1,137 @@
+"""Financial assurance checks: the finance questions of the national BCF review.
+
+Each check returns a Red/Amber/Green rating and a one-line reason with the
+numbers (domain.md section 8; seed 000 shows the assurers' questions and seed 004
+the regional RAG summary).  Checks read a computed :class:`PoolResult` (first
+scenario, ``[0]``) and the plan; they do not compute money themselves beyond
+simple comparisons.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from finmodel.engine import PoolResult
+from finmodel.plan import Plan
+
+Rag = Literal["Green", "Amber", "Red"]
+
+#: Sources and uses are treated as equal within a penny.
+PENNY_GBP = 0.005
+#: Care Act money at or above this fraction of the proportionate share is Green [assumption].
+CARE_ACT_GREEN_FRAC = 0.9
+
+
+@dataclass(frozen=True)
+class Check:
+    key: str
+    question: str
+    rag: Rag
+    reason: str
+
+
+def gbp(x: float) -> str:
+    """£ to the nearest pound, with thousands separators (negative as -£)."""
+    return ("-£" if x < 0 else "£") + f"{abs(x):,.0f}"
+
+
+def check_minimum_pooled(pool: PoolResult) -> Check:
+    """At least the minimum required amount is pooled, every year."""
+    question = "Does the plan pool at least the minimum required amount?"
+    parts, short = [], []
+    for y, label in enumerate(pool.years):
+        agreed, minimum = pool.pool_gbp[0, y], pool.minimum_gbp[0, y]
+        if minimum <= 0 and agreed <= 0:
+            continue
+        parts.append(f"{label} {gbp(agreed)} vs minimum {gbp(minimum)}")
+        if agreed + PENNY_GBP < minimum:
+            short.append(f"{label} short by {gbp(minimum - agreed)}")
+    if short:
+        return Check("minimum_pooled", question, "Red", "Below the minimum: " + "; ".join(short) + ".")
+    return Check("minimum_pooled", question, "Green", "; ".join(parts) + ".")
+
+
+def check_costs_and_benefits(plan: Plan, pool: PoolResult) -> Check:
+    """Schemes are listed with costs and benefits (seed 000: Luton listed costs but not benefits)."""
+    question = "Are schemes listed with costs and benefits?"
+    if not plan.schemes:
+        return Check("costs_and_benefits", question, "Red", "No schemes are listed.")
+    spend = pool.scheme_spend_gbp[0].sum(axis=0)
+    benefits = pool.scheme_benefits_gbp[0].sum(axis=0)
+    no_cost = [s.id for s, c in zip(plan.schemes, spend) if c <= 0]
+    no_benefit = [s.id for s, b in zip(plan.schemes, benefits) if b <= 0]
+    j = len(plan.schemes)
+    totals = f"{j} schemes, costs {gbp(spend.sum())}, benefits {gbp(benefits.sum())}"
+    if no_cost or len(no_benefit) == j:
+        why = f"{len(no_cost)} without costs" if no_cost else "no scheme states a benefit"
+        return Check("costs_and_benefits", question, "Red", f"{totals}: {why}.")
+    if no_benefit:
+        return Check("costs_and_benefits", question, "Amber", f"{totals}: {len(no_benefit)} of {j} without benefits ({', '.join(no_benefit)}).")
+    return Check("costs_and_benefits", question, "Green", f"{totals}: every scheme has both.")
+
+
+def check_care_act(pool: PoolResult) -> Check:
+    """Care Act money identified and proportionate to the national £135m (seed 000)."""
+    question = "Is the Care Act money identified and proportionate to the national £135m?"
+    y = pool.years.index("2015/16")
+    amount, share = pool.care_act_gbp[y], pool.care_act_share_gbp[y]
+    if amount <= 0:
+        return Check("care_act", question, "Red", f"No Care Act money identified in 2015/16 (proportionate share {gbp(share) if np.isfinite(share) else 'unknown'}).")
+    if not np.isfinite(share):
+        return Check("care_act", question, "Amber", f"{gbp(amount)} identified in 2015/16, but the plan gives no national shares to test proportion.")
+    ratio = amount / share if share > 0 else np.inf
+    reason = f"{gbp(amount)} in 2015/16 = {ratio:.0%} of the proportionate share {gbp(share)}"
+    if ratio >= CARE_ACT_GREEN_FRAC:
+        return Check("care_act", question, "Green", reason + ".")
+    return Check("care_act", question, "Amber", reason + f" (below {CARE_ACT_GREEN_FRAC:.0%}).")
+
+
+def check_social_care_protection(plan: Plan, pool: PoolResult) -> Check:
+    """Protection of social care is defined locally and funded by schemes."""
+    question = "Is the protection of social care defined and funded?"
+    defined = bool(plan.social_care_protection.definition.strip())
+    y = pool.years.index("2015/16")
+    stated = pool.protection_stated_gbp[y]
+    funded = pool.protection_schemes_gbp[0, y]
+    pct = pool.protection_pct_of_pool[0, y]
+    numbers = f"2015/16 stated {gbp(stated)} ({pct:.1f}% of pool), schemes flagged {gbp(funded)}"
+    if not defined or stated <= 0:
+        return Check("social_care_protection", question, "Red", ("No local definition; " if not defined else "No amount; ") + numbers + ".")
+    if funded + PENNY_GBP < stated:
+        return Check("social_care_protection", question, "Amber", numbers + f": schemes fund {gbp(stated - funded)} less than stated.")
+    return Check("social_care_protection", question, "Green", numbers + ".")
+
+
+def check_sources_equal_uses(pool: PoolResult) -> Check:
+    """Every pound pooled is planned, and no scheme spends money the pool does not have."""
+    question = "Do sources equal uses (every pound planned, nothing overcommitted)?"
+    over, under, streams_over = [], [], []
+    for y, label in enumerate(pool.years):
+        u = pool.unallocated_gbp[0, y]
+        if u < -PENNY_GBP:
+            over.append(f"{label} overcommitted by {gbp(-u)}")
+        elif u > PENNY_GBP:
+            under.append(f"{label} {gbp(u)} unallocated")
+        for s, stream in enumerate(pool.streams):
+            if pool.stream_overcommitted_gbp[0, y, s] > PENNY_GBP:
+                streams_over.append(f"{label} {stream.value} by {gbp(pool.stream_overcommitted_gbp[0, y, s])}")
+    if over or streams_over:
+        return Check("sources_equal_uses", question, "Red", "; ".join(over + [f"stream overspent: {x}" for x in streams_over]) + ".")
+    if under:
+        return Check("sources_equal_uses", question, "Amber", "; ".join(under) + ".")
+    totals = ", ".join(f"{label} {gbp(pool.pool_gbp[0, y])}" for y, label in enumerate(pool.years) if pool.pool_gbp[0, y] > 0)
+    return Check("sources_equal_uses", question, "Green", f"Pool fully planned: {totals}.")
+
+
+def pool_checks(plan: Plan, pool: PoolResult) -> list[Check]:
+    """The pool-level assurance checks, in the order assurers ask them."""
+    return [
+        check_minimum_pooled(pool),
+        check_costs_and_benefits(plan, pool),
+        check_care_act(pool),
+        check_social_care_protection(plan, pool),
+        check_sources_equal_uses(pool),
+    ]

@@ -1,0 +1,441 @@
+"""A Better Care Fund plan as typed, validated data: the edge where bad input stops.
+
+A plan file is TOML (one per Health and Wellbeing Board, under ``inputs/``).
+``load_plan(path)`` reads it, converts money to pounds, validates every field
+with frozen pydantic models that reject unknown keys, checks the references
+between sections (a scheme's funding stream must be contributed, every year key
+must be a modelled year, ...), and returns a :class:`Plan`.  Any problem raises
+:class:`PlanError`, whose message names the file, the field path and the value.
+
+Money: the file states ``money_unit = "gbp"`` or ``"gbp_thousands"``; every money
+field is multiplied into pounds at load, so the rest of finmodel works in £ only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import tomllib
+from datetime import date
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+
+# Money and shares -------------------------------------------------------------
+
+MONEY_UNIT_FACTORS = {"gbp": 1.0, "gbp_thousands": 1000.0}
+
+FY_PATTERN = re.compile(r"^(\d{4})/(\d{2})$")
+
+
+def _scale_money(value: float, info: ValidationInfo) -> float:
+    """Convert a money amount written in the file's unit into pounds."""
+    if not math.isfinite(value):
+        raise ValueError("must be a finite number")
+    if value < 0:
+        raise ValueError("money cannot be negative")
+    factor = (info.context or {}).get("money_factor", 1.0)
+    return float(value) * factor
+
+
+def _finite(value: float) -> float:
+    if not math.isfinite(value):
+        raise ValueError("must be a finite number")
+    return value
+
+
+#: A non-negative amount of money; written in the file's unit, held in £.
+Money = Annotated[float, Field(strict=False), AfterValidator(_scale_money)]
+#: A percentage 0..100.
+Pct = Annotated[float, Field(ge=0, le=100), AfterValidator(_finite)]
+#: Any finite number (rates that may be negative, counts, ...).
+Number = Annotated[float, AfterValidator(_finite)]
+#: A non-negative finite number.
+NonNegative = Annotated[float, Field(ge=0), AfterValidator(_finite)]
+
+
+class _Model(BaseModel):
+    """Frozen, strict about unknown keys: the shape every plan section shares."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# Enumerations ------------------------------------------------------------------
+
+
+class Stream(str, Enum):
+    """A funding stream of the pool (domain.md section 2)."""
+
+    nhs_transfer_s256 = "nhs_transfer_s256"
+    ccg_minimum = "ccg_minimum"
+    carers_breaks = "carers_breaks"
+    ccg_reablement = "ccg_reablement"
+    care_act_revenue = "care_act_revenue"
+    dfg = "dfg"
+    social_care_capital = "social_care_capital"
+    additional_council = "additional_council"
+    additional_ccg = "additional_ccg"
+
+
+CAPITAL_STREAMS = frozenset({Stream.dfg, Stream.social_care_capital})
+ADDITIONAL_STREAMS = frozenset({Stream.additional_council, Stream.additional_ccg})
+
+STREAM_LABELS = {
+    Stream.nhs_transfer_s256: "NHS transfer to social care (s256)",
+    Stream.ccg_minimum: "CCG minimum contribution",
+    Stream.carers_breaks: "Carers' breaks",
+    Stream.ccg_reablement: "CCG reablement",
+    Stream.care_act_revenue: "Care Act revenue",
+    Stream.dfg: "Disabled Facilities Grant (capital)",
+    Stream.social_care_capital: "Social care capital grant",
+    Stream.additional_council: "Additional council contribution",
+    Stream.additional_ccg: "Additional CCG contribution",
+}
+
+
+class AreaOfSpend(str, Enum):
+    social_care = "social_care"
+    community_health = "community_health"
+    acute = "acute"
+    primary_care = "primary_care"
+    mental_health = "mental_health"
+    other = "other"
+
+
+class Commissioner(str, Enum):
+    council = "council"
+    ccg = "ccg"
+    joint = "joint"
+
+
+# Sections ----------------------------------------------------------------------
+
+
+class Ccg(_Model):
+    name: str = Field(min_length=1)
+    share_in_hwb_pct: Pct = Field(
+        description="share of this CCG's BCF contribution that falls in this HWB [%]"
+    )
+
+
+class Hwb(_Model):
+    name: str = Field(min_length=1)
+    ons_code: str = Field(pattern=r"^E\d{8}$")
+    councils: list[str] = Field(min_length=1)
+    ccgs: list[Ccg] = Field(min_length=1)
+    two_tier: bool = False
+    district_councils: list[str] = Field(default_factory=list)
+
+
+class Contribution(_Model):
+    """One organisation's contribution of one stream in one financial year."""
+
+    year: str
+    organisation: str = Field(min_length=1)
+    stream: Stream
+    amount: Money
+    source: str = Field(min_length=1, description="seed document, published figure, or 'assumption'")
+
+
+class NationalShares(_Model):
+    """The HWB's share of each national stream, for a derived minimum [%]."""
+
+    revenue_pct: Pct = Field(description="share of national CCG revenue streams [%]")
+    capital_pct: Pct = Field(description="share of national capital grants (DFG, social care capital) [%]")
+    source: str = Field(min_length=1)
+    overrides_pct: dict[Stream, Pct] = Field(default_factory=dict)
+
+
+class MinimumPool(_Model):
+    """The minimum required pool: stated per year, or derived from national totals."""
+
+    method: Literal["stated", "derived"]
+    stated: dict[str, Money] = Field(default_factory=dict)
+    source: str = Field(min_length=1)
+
+
+class Scheme(_Model):
+    """A line of the expenditure plan (Template 2, tab 2)."""
+
+    id: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    area_of_spend: AreaOfSpend
+    commissioner: Commissioner
+    nhs_share_pct: Pct | None = Field(
+        default=None, description="NHS (CCG) share of a joint commission [%]; council has the rest"
+    )
+    provider: str = Field(min_length=1)
+    funding_stream: Stream
+    status: Literal["new", "existing"]
+    recurrent: bool
+    protects_social_care: bool = False
+    nhs_out_of_hospital: bool = Field(
+        default=False, description="an NHS-commissioned out-of-hospital service"
+    )
+    spend: dict[str, Money]
+    benefits: dict[str, Money] = Field(default_factory=dict)
+    benefit_activity: str | None = Field(
+        default=None, description="activity the benefits reduce (e.g. emergency_admissions)"
+    )
+    source: str = Field(min_length=1)
+
+
+class EarmarkedAmount(_Model):
+    """An amount the plan sets aside for a national condition, per year."""
+
+    amount: dict[str, Money] = Field(default_factory=dict)
+    source: str = Field(min_length=1)
+
+
+class SocialCareProtection(_Model):
+    definition: str = ""
+    amount: dict[str, Money] = Field(default_factory=dict)
+    source: str = Field(min_length=1)
+
+
+class Metric(_Model):
+    name: str = Field(min_length=1)
+    unit: str = Field(min_length=1)
+    higher_is_better: bool
+    baseline: Number
+    target_apr_2015: Number | None = None
+    target: Number
+    source: str = Field(min_length=1)
+
+
+class Partner(_Model):
+    name: str = Field(min_length=1)
+    kind: Literal["ccg", "council", "acute_trust", "other"]
+    share_pct: Pct | None = Field(default=None, description="fixed share of a shortfall [%]")
+    cap: Money | None = Field(default=None, description="most this partner pays in a year [£]")
+    source: str = Field(min_length=1)
+
+
+class Plan(_Model):
+    """A whole BCF plan for one Health and Wellbeing Board."""
+
+    money_unit: Literal["gbp", "gbp_thousands"]
+    years: list[str] = Field(min_length=2)
+    hwb: Hwb
+    contributions: list[Contribution] = Field(min_length=1)
+    minimum_pool: MinimumPool
+    national_shares: NationalShares | None = None
+    schemes: list[Scheme] = Field(default_factory=list)
+    social_care_protection: SocialCareProtection
+    care_act: EarmarkedAmount
+    carers: EarmarkedAmount
+    metrics: list[Metric] = Field(default_factory=list)
+    partners: list[Partner] = Field(default_factory=list)
+
+    @field_validator("years")
+    @classmethod
+    def _years_consecutive(cls, years: list[str]) -> list[str]:
+        starts = []
+        for label in years:
+            match = FY_PATTERN.match(label)
+            if not match or (int(match.group(1)) + 1) % 100 != int(match.group(2)):
+                raise ValueError(f"{label!r} is not a financial year like '2014/15'")
+            starts.append(int(match.group(1)))
+        if starts != list(range(starts[0], starts[0] + len(starts))):
+            raise ValueError("financial years must be consecutive and in order")
+        if "2014/15" not in years or "2015/16" not in years:
+            raise ValueError("a BCF plan models at least 2014/15 and 2015/16")
+        return years
+
+    # Convenience views ---------------------------------------------------------
+
+    @property
+    def first_year(self) -> int:
+        """Calendar year in which the first modelled financial year starts."""
+        return int(self.years[0][:4])
+
+    def year_index(self, label: str) -> int:
+        return self.years.index(label)
+
+    @property
+    def streams(self) -> list[Stream]:
+        """Streams contributed in any year, in the enumeration's order."""
+        present = {c.stream for c in self.contributions}
+        return [s for s in Stream if s in present]
+
+    @property
+    def organisations(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for c in self.contributions:
+            seen.setdefault(c.organisation, None)
+        return list(seen)
+
+
+# Loading -------------------------------------------------------------------------
+
+
+class PlanError(ValueError):
+    """A plan file that cannot be used; the message names file, field and value."""
+
+    def __init__(self, path: str | Path, problems: list[tuple[str, Any, str]]):
+        self.path = str(path)
+        self.problems = problems
+        lines = [f"{field} = {value!r}: {why}" for field, value, why in problems]
+        head = f"Invalid plan file {self.path}: "
+        if len(lines) == 1:
+            message = head + lines[0] + "."
+        else:
+            message = head + f"{len(lines)} problems. " + "; ".join(lines) + "."
+        super().__init__(message)
+
+
+def _loc_to_path(loc: tuple[Any, ...]) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+        else:
+            parts.append(("." if parts else "") + str(item))
+    return "".join(parts) or "(top level)"
+
+
+def _value_at(data: Any, loc: tuple[Any, ...]) -> Any:
+    node = data
+    for item in loc:
+        try:
+            node = node[item]
+        except (KeyError, IndexError, TypeError):
+            return "(missing)"
+    return node
+
+
+def plan_errors_from_validation(path: str | Path, data: Any, exc: ValidationError) -> PlanError:
+    problems = []
+    for err in exc.errors():
+        loc = tuple(x for x in err["loc"] if not (isinstance(x, str) and x.startswith("function-")))
+        # pydantic appends the enum/literal member or validator name to some locs
+        field = _loc_to_path(loc)
+        value = _value_at(data, loc)
+        why = err["msg"]
+        if err["type"] == "extra_forbidden":
+            why = "unknown key (not part of a plan; check the spelling)"
+        elif err["type"] == "missing":
+            why = "required field is missing"
+        problems.append((field, value, why))
+    return PlanError(path, problems)
+
+
+def _check_year_keys(plan: Plan, problems: list) -> None:
+    years = set(plan.years)
+
+    def check(field: str, mapping: dict[str, float]) -> None:
+        for key in mapping:
+            if key not in years:
+                problems.append((f"{field}.{key}", key, f"year outside the plan's years {plan.years}"))
+
+    for i, c in enumerate(plan.contributions):
+        if c.year not in years:
+            problems.append((f"contributions[{i}].year", c.year, f"year outside the plan's years {plan.years}"))
+    check("minimum_pool.stated", plan.minimum_pool.stated)
+    for i, s in enumerate(plan.schemes):
+        check(f"schemes[{i}].spend", s.spend)
+        check(f"schemes[{i}].benefits", s.benefits)
+    check("social_care_protection.amount", plan.social_care_protection.amount)
+    check("care_act.amount", plan.care_act.amount)
+    check("carers.amount", plan.carers.amount)
+
+
+def _check_references(plan: Plan, problems: list) -> None:
+    total_pct = sum(c.share_in_hwb_pct for c in plan.hwb.ccgs)
+    if plan.hwb.two_tier and not plan.hwb.district_councils:
+        problems.append(("hwb.district_councils", [], "a two-tier area must name its district councils (DFG pass-through)"))
+    del total_pct  # each CCG's share is its own fraction; they need not sum to 100
+    contributed = {(c.stream) for c in plan.contributions}
+    ids: set[str] = set()
+    for i, s in enumerate(plan.schemes):
+        if s.id in ids:
+            problems.append((f"schemes[{i}].id", s.id, "scheme ids must be unique"))
+        ids.add(s.id)
+        if s.funding_stream not in contributed:
+            problems.append(
+                (
+                    f"schemes[{i}].funding_stream",
+                    s.funding_stream.value,
+                    "no contribution of this stream exists in the plan; streams contributed: "
+                    + ", ".join(x.value for x in plan.streams),
+                )
+            )
+        if s.commissioner is Commissioner.joint and s.nhs_share_pct is None:
+            problems.append((f"schemes[{i}].nhs_share_pct", None, "a joint commission needs the NHS share in %"))
+        if s.commissioner is not Commissioner.joint and s.nhs_share_pct is not None:
+            problems.append((f"schemes[{i}].nhs_share_pct", s.nhs_share_pct, "only a joint commission has an NHS share"))
+    if plan.minimum_pool.method == "stated":
+        for y in plan.years[:2]:
+            if y not in plan.minimum_pool.stated:
+                problems.append((f"minimum_pool.stated.{y}", "(missing)", "a stated minimum needs a figure for each BCF year"))
+    elif plan.national_shares is None:
+        problems.append(("national_shares", "(missing)", "a derived minimum needs the HWB's national shares"))
+    fixed = [p.share_pct for p in plan.partners]
+    if plan.partners and all(x is not None for x in fixed):
+        total = sum(fixed)  # type: ignore[arg-type]
+        if abs(total - 100.0) > 1e-6:
+            problems.append(("partners[*].share_pct", [p.share_pct for p in plan.partners], f"shares sum to {total:g}%, not 100%"))
+    elif plan.partners and any(x is not None for x in fixed):
+        problems.append(("partners[*].share_pct", fixed, "give every partner a share, or none (pro rata to what each commissions)"))
+
+
+def file_sha256(path: str | Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """Read a TOML file, turning every I/O or syntax problem into a PlanError."""
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise PlanError(p, [("(file)", str(p), "file not found")]) from None
+    except OSError as exc:
+        raise PlanError(p, [("(file)", str(p), f"cannot be read: {exc.strerror}")]) from None
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise PlanError(p, [("(file)", str(p), "not a UTF-8 text file, so not TOML")]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise PlanError(p, [("(file)", str(p), f"not valid TOML: {exc}")]) from None
+
+
+def plan_from_dict(data: dict[str, Any], path: str | Path = "<plan>") -> Plan:
+    """Validate a plan held as a dict (as read from TOML)."""
+    unit = data.get("money_unit") if isinstance(data, dict) else None
+    if unit not in MONEY_UNIT_FACTORS:
+        raise PlanError(
+            path,
+            [("money_unit", unit if unit is not None else "(missing)", "must be 'gbp' or 'gbp_thousands' so every amount has an explicit unit")],
+        )
+    try:
+        plan = Plan.model_validate(data, context={"money_factor": MONEY_UNIT_FACTORS[unit]})
+    except ValidationError as exc:
+        raise plan_errors_from_validation(path, data, exc) from None
+    problems: list[tuple[str, Any, str]] = []
+    _check_year_keys(plan, problems)
+    _check_references(plan, problems)
+    if problems:
+        raise PlanError(path, problems)
+    return plan
+
+
+def load_plan(path: str | Path) -> Plan:
+    """Read, validate and return the plan in ``path`` (a TOML file)."""
+    return plan_from_dict(read_toml(path), path)
+
+
+def fy_start(label: str) -> date:
+    """1 April of the financial year ``label`` (e.g. '2014/15' -> 2014-04-01)."""
+    return date(int(label[:4]), 4, 1)
