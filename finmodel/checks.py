@@ -14,7 +14,7 @@ from typing import Literal
 
 import numpy as np
 
-from finmodel.engine import PoolResult
+from finmodel.budget import PoolResult
 from finmodel.plan import Plan
 
 Rag = Literal["Green", "Amber", "Red"]
@@ -135,3 +135,51 @@ def pool_checks(plan: Plan, pool: PoolResult) -> list[Check]:
         check_social_care_protection(plan, pool),
         check_sources_equal_uses(pool),
     ]
+
+
+def check_qipp_double_counting(outputs) -> Check:
+    """BCF scheme benefits kept apart from QIPP, so nothing is counted twice (seed 000)."""
+    question = "Are BCF benefits kept apart from QIPP, so nothing is counted twice?"
+    overlap = outputs.overlap_planned_by_activity_gbp[0]  # (Y, A)
+    total = overlap.sum()
+    if total > PENNY_GBP:
+        return Check("qipp_double_counting", question, "Amber",
+                     f"Scheme benefits and QIPP claim the same activity: {gbp(total)} counted once, not twice.")
+    benefits = outputs.benefits_planned_by_activity_gbp[0].sum()
+    qipp = outputs.qipp_planned_gbp[0].sum()
+    return Check("qipp_double_counting", question, "Green",
+                 f"No overlap: QIPP {gbp(qipp)} and scheme benefits {gbp(benefits)} claim different activity.")
+
+
+def check_contingency(plan: Plan, outputs) -> Check:
+    """A contingency plan for targets not met, with a risk share (seed 000, 002)."""
+    question = "Is there a contingency plan, with a risk share, for targets not being met?"
+    if plan.risk_share is None or not plan.partners:
+        return Check("contingency", question, "Red", "No risk share: the plan names no partners or contingency.")
+    contingency = outputs.contingency_gbp[0].sum()
+    shortfall = outputs.shortfall_gbp[0].clip(min=0).sum()
+    gap = outputs.unfunded_gap_gbp[0].sum()
+    names = ", ".join(p.name for p in plan.partners)
+    reason = f"Contingency {gbp(contingency)}; partners {names}; this scenario's shortfall {gbp(shortfall)}, unfunded {gbp(gap)}"
+    if gap > PENNY_GBP:
+        return Check("contingency", question, "Amber", reason + ".")
+    return Check("contingency", question, "Green", reason + ".")
+
+
+def check_p4p_ambition(plan: Plan, outputs) -> Check:
+    """Planned fall in non-elective admissions against the 3.5% expected minimum (revised design, public)."""
+    question = "Is the planned fall in non-elective admissions at least 3.5% (or a credible case made)?"
+    if plan.p4p is None:
+        return Check("p4p_ambition", question, "Amber", "No payment-for-performance section in the plan.")
+    pct = plan.p4p.planned_reduction_pct
+    reason = f"Planned reduction {pct:g}%, P4P sum {gbp(outputs.p4p_sum_gbp[0])}"
+    if pct >= 3.5:
+        return Check("p4p_ambition", question, "Green", reason + ".")
+    if plan.p4p.credible_case_claimed:
+        return Check("p4p_ambition", question, "Amber", reason + ": below 3.5%, credible case claimed.")
+    return Check("p4p_ambition", question, "Red", reason + ": below 3.5% with no credible case.")
+
+
+def model_checks(plan: Plan, outputs) -> list[Check]:
+    """Checks that read the savings, P4P and risk-share results."""
+    return [check_qipp_double_counting(outputs), check_p4p_ambition(plan, outputs), check_contingency(plan, outputs)]

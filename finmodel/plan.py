@@ -57,6 +57,18 @@ def _finite(value: float) -> float:
 
 #: A non-negative amount of money; written in the file's unit, held in £.
 Money = Annotated[float, Field(strict=False), AfterValidator(_scale_money)]
+def _scale_signed_money(value: float, info: ValidationInfo) -> float:
+    """Convert a signed money amount (e.g. an outturn: negative = deficit) into pounds."""
+    if not math.isfinite(value):
+        raise ValueError("must be a finite number")
+    factor = (info.context or {}).get("money_factor", 1.0)
+    return float(value) * factor
+
+
+#: Money that may be negative (an outturn, a change); written in the file's unit, held in £.
+SignedMoney = Annotated[float, AfterValidator(_scale_signed_money)]
+#: A unit price in pounds, whatever the file's money_unit (tariffs, cost per admission).
+PriceGbp = Annotated[float, Field(gt=0), AfterValidator(_finite)]
 #: A percentage 0..100.
 Pct = Annotated[float, Field(ge=0, le=100), AfterValidator(_finite)]
 #: Any finite number (rates that may be negative, counts, ...).
@@ -111,6 +123,24 @@ class AreaOfSpend(str, Enum):
     primary_care = "primary_care"
     mental_health = "mental_health"
     other = "other"
+
+
+class Activity(str, Enum):
+    """Hospital activity that QIPP lines and scheme benefits reduce."""
+
+    emergency_admissions = "emergency_admissions"
+    ae_attendances = "ae_attendances"
+    outpatients = "outpatients"
+    other = "other"
+
+
+class ActivityKind(str, Enum):
+    """Kinds of activity line in a QIPP cohort (seed 003)."""
+
+    emergency_admissions = "emergency_admissions"
+    ae_attendances = "ae_attendances"
+    outpatient_first = "outpatient_first"
+    outpatient_follow_up = "outpatient_follow_up"
 
 
 class Commissioner(str, Enum):
@@ -185,8 +215,8 @@ class Scheme(_Model):
     )
     spend: dict[str, Money]
     benefits: dict[str, Money] = Field(default_factory=dict)
-    benefit_activity: str | None = Field(
-        default=None, description="activity the benefits reduce (e.g. emergency_admissions)"
+    benefit_activity: Activity | None = Field(
+        default=None, description="activity the benefits reduce, for the QIPP double-counting test"
     )
     source: str = Field(min_length=1)
 
@@ -219,7 +249,118 @@ class Partner(_Model):
     kind: Literal["ccg", "council", "acute_trust", "other"]
     share_pct: Pct | None = Field(default=None, description="fixed share of a shortfall [%]")
     cap: Money | None = Field(default=None, description="most this partner pays in a year [£]")
+    commissioned: dict[str, Money] = Field(
+        default_factory=dict,
+        description="what this partner commissions per year, for pro-rata shares; default: "
+        "NHS-commissioned scheme spend for a CCG, council-commissioned for a council, 0 otherwise",
+    )
     source: str = Field(min_length=1)
+
+
+class ActivityLine(_Model):
+    """One line of a cohort's baseline activity (seed 003: EAs by HRG, A&E, outpatients)."""
+
+    kind: ActivityKind
+    hrg_group: str | None = None
+    baseline_pa: NonNegative = Field(description="baseline activity per year [count]")
+    tariff_gbp: PriceGbp = Field(description="full PbR tariff per unit of activity [£]")
+    admitted_via_ae_pct: Pct = Field(default=0.0, description="share of these EAs admitted through A&E [%]")
+    source: str = Field(min_length=1)
+
+
+class Cohort(_Model):
+    """A QIPP cohort (e.g. a GP cluster) with its go-live date and EA reduction ramp."""
+
+    name: str = Field(min_length=1)
+    go_live: date
+    initial_reduction_pct: Pct
+    initial_months: int = Field(default=12, ge=0, le=120)
+    step_pp_pm: NonNegative = Field(description="monthly step after the initial period [percentage points]")
+    ceiling_pct: Pct
+    lines: list[ActivityLine] = Field(min_length=1)
+    source: str = Field(min_length=1)
+
+    @field_validator("go_live")
+    @classmethod
+    def _first_of_month(cls, value: date) -> date:
+        if value.day != 1:
+            raise ValueError("a cohort goes live on the first day of a month")
+        return value
+
+
+class Qipp(_Model):
+    """The CCG's QIPP savings modelled by cohort (domain.md section 4, seed 003)."""
+
+    marginal_rate_pct: Pct = Field(default=30.0, description="EAs avoided valued at this % of full tariff")
+    outpatient_reduction_pct: Pct = Field(default=10.0, description="flat fall in outpatient appointments [%]")
+    cohorts: list[Cohort] = Field(min_length=1)
+    investment: dict[str, Money] = Field(default_factory=dict, description="investment that buys the savings, per year")
+    other_net_qipp: dict[str, SignedMoney] = Field(
+        default_factory=dict, description="net QIPP of schemes outside the cohort model, per year"
+    )
+    source: str = Field(min_length=1)
+
+
+class FiveYear(_Model):
+    """The five-year financial context (domain.md section 7, seed 003)."""
+
+    transformation_fund: dict[str, Money] = Field(default_factory=dict)
+    ccg_outturn_before_qipp: dict[str, SignedMoney] = Field(
+        default_factory=dict, description="CCG in-year outturn before net QIPP (negative = deficit)"
+    )
+    asc_net_budget: dict[str, Money] = Field(default_factory=dict)
+    asc_demographic_pressure: dict[str, Money] = Field(default_factory=dict)
+    asc_savings_target: dict[str, Money] = Field(default_factory=dict)
+    asc_funding_change: dict[str, SignedMoney] = Field(
+        default_factory=dict, description="change in the council's funding for adult social care (negative = cut)"
+    )
+    source: str = Field(min_length=1)
+
+
+class P4P(_Model):
+    """Payment for performance (domain.md section 5)."""
+
+    design: Literal["revised", "original"] = "revised"
+    year: str = "2015/16"
+    nel_baseline_by_quarter: list[NonNegative] = Field(min_length=4, max_length=4)
+    planned_reduction_pct: Pct
+    credible_case_claimed: bool = False
+    cost_per_admission_gbp: PriceGbp = 1490.0
+    performance_pool: Money | None = Field(
+        default=None, description="original design: the local performance element [£]"
+    )
+    source: str = Field(min_length=1)
+
+
+class RiskShare(_Model):
+    """How a shortfall is met (domain.md section 6)."""
+
+    contingency_basis: Literal["p4p_sum", "stated", "none"] = "p4p_sum"
+    contingency: dict[str, Money] = Field(default_factory=dict, description="stated contingency per year")
+    share_basis: Literal["fixed", "pro_rata"] = "fixed"
+    share_underspend: bool = True
+    beds_planned_to_close: NonNegative = 0.0
+    beds_close_from: str = "2015/16"
+    bed_day_cost_gbp: PriceGbp = Field(default=250.0, description="cost of keeping a bed open for a day [£]")
+    bed_days_pa: NonNegative = 365.0
+    source: str = Field(min_length=1)
+
+
+class Outturn(_Model):
+    """What actually happens, as the plan assumes it (the base case); scenarios override it."""
+
+    savings_delivery_pct: NonNegative = Field(default=100.0, description="share of every planned saving delivered [%]")
+    ea_reduction_delivery_pct: NonNegative = Field(
+        default=100.0, description="share of planned emergency-admission reductions delivered [%]"
+    )
+    go_live_delay_months: int = Field(default=0, ge=-24, le=60)
+    nel_admissions_change_pct: Number | None = Field(
+        default=None, description="actual change in non-elective admissions vs baseline [%]; default: as planned"
+    )
+    beds_not_closed: NonNegative = 0.0
+    demographic_growth_above_plan: dict[str, SignedMoney] = Field(default_factory=dict)
+    metrics_actual: dict[str, Number] = Field(default_factory=dict, description="metric name -> outturn; default: target met")
+    source: str = "base case: the plan delivered as written"
 
 
 class Plan(_Model):
@@ -237,6 +378,11 @@ class Plan(_Model):
     carers: EarmarkedAmount
     metrics: list[Metric] = Field(default_factory=list)
     partners: list[Partner] = Field(default_factory=list)
+    qipp: Qipp | None = None
+    five_year: FiveYear | None = None
+    p4p: P4P | None = None
+    risk_share: RiskShare | None = None
+    outturn: Outturn = Outturn()
 
     @field_validator("years")
     @classmethod
@@ -349,6 +495,22 @@ def _check_year_keys(plan: Plan, problems: list) -> None:
     check("social_care_protection.amount", plan.social_care_protection.amount)
     check("care_act.amount", plan.care_act.amount)
     check("carers.amount", plan.carers.amount)
+    if plan.qipp is not None:
+        check("qipp.investment", plan.qipp.investment)
+        check("qipp.other_net_qipp", plan.qipp.other_net_qipp)
+    if plan.five_year is not None:
+        for name in ("transformation_fund", "ccg_outturn_before_qipp", "asc_net_budget",
+                     "asc_demographic_pressure", "asc_savings_target", "asc_funding_change"):
+            check(f"five_year.{name}", getattr(plan.five_year, name))
+    if plan.p4p is not None and plan.p4p.year not in years:
+        problems.append(("p4p.year", plan.p4p.year, f"year outside the plan's years {plan.years}"))
+    if plan.risk_share is not None:
+        check("risk_share.contingency", plan.risk_share.contingency)
+        if plan.risk_share.beds_close_from not in years:
+            problems.append(("risk_share.beds_close_from", plan.risk_share.beds_close_from, f"year outside the plan's years {plan.years}"))
+    check("outturn.demographic_growth_above_plan", plan.outturn.demographic_growth_above_plan)
+    for i, partner in enumerate(plan.partners):
+        check(f"partners[{i}].commissioned", partner.commissioned)
 
 
 def _check_references(plan: Plan, problems: list) -> None:
@@ -390,6 +552,44 @@ def _check_references(plan: Plan, problems: list) -> None:
         problems.append(("partners[*].share_pct", fixed, "give every partner a share, or none (pro rata to what each commissions)"))
 
 
+def _check_qipp(plan: Plan, problems: list) -> None:
+    if plan.qipp is None:
+        return
+    first = fy_start(plan.years[0])
+    end = date(first.year + len(plan.years), 4, 1)
+    for i, cohort in enumerate(plan.qipp.cohorts):
+        where = f"qipp.cohorts[{i}]"
+        if not first <= cohort.go_live < end:
+            problems.append((f"{where}.go_live", cohort.go_live.isoformat(),
+                             f"go-live outside the modelled years ({first.isoformat()} to {end.isoformat()}, exclusive)"))
+        if cohort.ceiling_pct < cohort.initial_reduction_pct:
+            problems.append((f"{where}.ceiling_pct", cohort.ceiling_pct,
+                             f"ceiling below the initial reduction of {cohort.initial_reduction_pct:g}%"))
+        kinds = [line.kind for line in cohort.lines]
+        via_ae = any(l.admitted_via_ae_pct > 0 for l in cohort.lines if l.kind is ActivityKind.emergency_admissions)
+        if via_ae and ActivityKind.ae_attendances not in kinds:
+            problems.append((f"{where}.lines", [k.value for k in kinds],
+                             "EAs admitted via A&E need an ae_attendances line with its tariff_gbp to value the attendances avoided"))
+        if kinds.count(ActivityKind.ae_attendances) > 1:
+            problems.append((f"{where}.lines", [k.value for k in kinds], "at most one ae_attendances line per cohort"))
+        for j, line in enumerate(cohort.lines):
+            if line.kind is not ActivityKind.emergency_admissions and line.admitted_via_ae_pct:
+                problems.append((f"{where}.lines[{j}].admitted_via_ae_pct", line.admitted_via_ae_pct,
+                                 "only an emergency_admissions line is admitted via A&E"))
+
+
+def _check_outturn(plan: Plan, problems: list) -> None:
+    names = {m.name for m in plan.metrics}
+    for name in plan.outturn.metrics_actual:
+        if name not in names:
+            problems.append((f"outturn.metrics_actual.{name}", name, "no metric of that name in the plan"))
+    if plan.risk_share is not None and plan.risk_share.share_basis == "fixed" and plan.partners:
+        if any(p.share_pct is None for p in plan.partners):
+            problems.append(("partners[*].share_pct", [p.share_pct for p in plan.partners], "fixed shares need a share_pct for every partner"))
+    if plan.p4p is not None and plan.p4p.design == "original" and plan.p4p.performance_pool is None and plan.national_shares is None:
+        problems.append(("p4p.performance_pool", None, "the original design needs the local performance element, or national_shares to derive it"))
+
+
 def file_sha256(path: str | Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
@@ -426,6 +626,8 @@ def plan_from_dict(data: dict[str, Any], path: str | Path = "<plan>") -> Plan:
     problems: list[tuple[str, Any, str]] = []
     _check_year_keys(plan, problems)
     _check_references(plan, problems)
+    _check_qipp(plan, problems)
+    _check_outturn(plan, problems)
     if problems:
         raise PlanError(path, problems)
     return plan

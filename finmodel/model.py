@@ -1,0 +1,309 @@
+"""The vectorised model: ModelInputs (n scenarios) -> ModelOutputs, pure numpy.
+
+One function, :func:`evaluate`, runs every formula of the savings, payment for
+performance, shortfall and risk-share chain over all scenarios at once.  A named
+scenario is the same call with ``n == 1``; a sweep passes arrays of length ``n``.
+Loops run only over cohorts, years and partners, never over scenarios.
+
+Chain (each step is a function in :mod:`finmodel.core`):
+
+1. QIPP planned (no delay, full delivery) and delivered (scenario outturn), per
+   cohort and year, by activity: EAs at the marginal rate, A&E attendances of EAs
+   admitted via A&E, outpatients at a flat reduction.
+2. Scheme benefits delivered; the overlap with QIPP per activity; savings counted once.
+3. P4P (P4P year only): the sum held back, quarterly release, what is not released.
+4. Shortfall per year = savings not delivered + admissions above plan (not already
+   counted as QIPP EAs not avoided) + beds not closed + demographic growth above plan.
+5. Waterfall per year: contingency, partners by share up to caps, unfunded gap.
+6. Five-year picture: CCG outturn after net QIPP, adult social care gap, system gap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from finmodel.arrays import ACTIVITIES, ModelInputs
+from finmodel.core import five_year, p4p, qipp, risk_share, savings, shortfall
+
+EA, AE, OP, OTHER = range(len(ACTIVITIES))
+
+#: Names of the shortfall components, in the order of the last axis of ``shortfall_parts_gbp``.
+SHORTFALL_PARTS = ("savings_not_delivered", "admissions_above_plan", "beds_not_closed", "demographic_growth")
+
+
+@dataclass(frozen=True)
+class ModelOutputs:
+    """Every figure of the model; scenarios on axis 0.  Money in £."""
+
+    # QIPP (n, Y) unless stated
+    qipp_planned_by_activity_gbp: np.ndarray  # (n, Y, A)
+    qipp_by_activity_gbp: np.ndarray  # (n, Y, A) delivered
+    qipp_by_cohort_gbp: np.ndarray  # (n, Y, C) delivered
+    qipp_planned_gbp: np.ndarray
+    qipp_gross_gbp: np.ndarray
+    qipp_net_gbp: np.ndarray  # delivered gross - investment
+    qipp_full_year_effect_gbp: np.ndarray  # EA full-year effect of the ramp in force each March
+    ea_avoided_planned: np.ndarray  # (n, Y) count
+    ea_avoided: np.ndarray  # (n, Y) count
+    # scheme benefits and overlap
+    benefits_planned_by_activity_gbp: np.ndarray  # (n, Y, A)
+    benefits_by_activity_gbp: np.ndarray  # (n, Y, A) delivered
+    overlap_planned_by_activity_gbp: np.ndarray  # (n, Y, A)
+    savings_planned_gbp: np.ndarray  # counted once
+    savings_delivered_gbp: np.ndarray  # counted once
+    # P4P (n,) / (n, 4)
+    p4p_sum_gbp: np.ndarray
+    p4p_released_q_gbp: np.ndarray
+    p4p_released_gbp: np.ndarray
+    p4p_unreleased_gbp: np.ndarray
+    p4p_to_acute_gbp: np.ndarray
+    p4p_to_out_of_hospital_gbp: np.ndarray
+    nel_planned_avoided_q: np.ndarray  # (n, 4)
+    nel_actual_avoided_q: np.ndarray  # (n, 4)
+    metrics_achievement_frac: np.ndarray  # (n, M)
+    metrics_overall_frac: np.ndarray  # (n,)
+    contingency_funding_allowed: np.ndarray  # (n,) bool
+    # shortfall and waterfall (n, Y)
+    shortfall_parts_gbp: np.ndarray  # (n, Y, 4) see SHORTFALL_PARTS
+    shortfall_gbp: np.ndarray
+    contingency_gbp: np.ndarray
+    contingency_used_gbp: np.ndarray
+    partner_payments_gbp: np.ndarray  # (n, Y, P)
+    unfunded_gap_gbp: np.ndarray
+    underspend_retained_gbp: np.ndarray
+    # five-year (n, Y)
+    ccg_outturn_after_gbp: np.ndarray
+    asc_gap_gbp: np.ndarray
+    system_gap_gbp: np.ndarray
+
+
+def _cohort_savings(inputs: ModelInputs, n_years: int, delay: np.ndarray, ea_scale: np.ndarray, all_scale: np.ndarray):
+    """QIPP savings per cohort and year for one outturn: returns (by_activity (n,Y,A), by_cohort (n,Y,C), ea_avoided (n,Y))."""
+    n = max(inputs.n, 1)
+    C = inputs.go_live_month.shape[1]
+    by_activity = np.zeros((n, n_years, len(ACTIVITIES)))
+    by_cohort = np.zeros((n, n_years, C))
+    ea_avoided_total = np.zeros((n, n_years))
+    for c in range(C):
+        go_live = np.broadcast_to(inputs.go_live_month[:, c] + delay[:, 0], (n,))
+        reduction_sum = qipp.ea_reduction_frac_sum_by_year(
+            go_live,
+            np.broadcast_to(inputs.initial_frac[:, c], (n,)),
+            np.broadcast_to(inputs.initial_months[:, c], (n,)),
+            np.broadcast_to(inputs.step_frac_pm[:, c], (n,)),
+            np.broadcast_to(inputs.ceiling_frac[:, c], (n,)),
+            n_years,
+        )
+        ea_frac_delivered = reduction_sum * ea_scale  # (n, Y) month-sums of the delivered reduction
+        # baseline x tariff is pre-summed over the cohort's HRG lines, so baseline = 1 here
+        ea_value = qipp.ea_savings_gbp(ea_frac_delivered, 1.0, inputs.ea_value_pm_gbp[:, c:c + 1], inputs.marginal_rate_frac)
+        ea_avoided = qipp.ea_avoided_by_year(ea_frac_delivered, inputs.ea_count_pm[:, c:c + 1])
+        ae_avoided = qipp.ea_avoided_by_year(ea_frac_delivered, inputs.ae_via_count_pm[:, c:c + 1])
+        ae_value = qipp.ae_savings_gbp(ae_avoided, 1.0, inputs.ae_tariff_gbp[:, c:c + 1])
+        live = qipp.live_months_by_year(go_live, n_years)
+        op_value = qipp.outpatient_savings_gbp(live, inputs.op_value_pm_gbp[:, c:c + 1], inputs.op_reduction_frac, 1.0) * all_scale
+        by_activity[..., EA] += ea_value
+        by_activity[..., AE] += ae_value
+        by_activity[..., OP] += op_value
+        by_cohort[..., c] = ea_value + ae_value + op_value
+        ea_avoided_total += ea_avoided
+    return by_activity, by_cohort, ea_avoided_total
+
+
+def _full_year_effect(inputs: ModelInputs, n_years: int) -> np.ndarray:
+    n = max(inputs.n, 1)
+    total = np.zeros((n, n_years))
+    for c in range(inputs.go_live_month.shape[1]):
+        frac = qipp.ea_full_year_effect_frac_by_year(
+            np.broadcast_to(inputs.go_live_month[:, c] + inputs.delay_months[:, 0], (n,)),
+            np.broadcast_to(inputs.initial_frac[:, c], (n,)),
+            np.broadcast_to(inputs.initial_months[:, c], (n,)),
+            np.broadcast_to(inputs.step_frac_pm[:, c], (n,)),
+            np.broadcast_to(inputs.ceiling_frac[:, c], (n,)),
+            n_years,
+        )
+        scale = inputs.ea_delivery_frac * inputs.savings_delivery_frac
+        total += qipp.ea_savings_gbp(frac * scale, 1.0, inputs.ea_value_pm_gbp[:, c:c + 1], inputs.marginal_rate_frac)
+    return total
+
+
+def _by_activity(values_gbp: np.ndarray, activity_index: np.ndarray) -> np.ndarray:
+    """(n, Y, J) scheme values -> (n, Y, A) by the activity each scheme claims."""
+    onehot = np.zeros((activity_index.shape[0], len(ACTIVITIES)))
+    onehot[np.arange(activity_index.shape[0]), activity_index] = 1.0
+    return values_gbp @ onehot
+
+
+def evaluate(inputs: ModelInputs, n_years: int) -> ModelOutputs:
+    """Run the whole savings -> P4P -> shortfall -> risk-share chain for every scenario."""
+    n = max(inputs.n, 1)
+    Y = n_years
+    zeros_delay = np.zeros((1, 1))
+    ones = np.ones((1, 1))
+
+    # 1. QIPP: planned (as written) and delivered (the scenario's outturn)
+    ea_scale = inputs.ea_delivery_frac * inputs.savings_delivery_frac
+    planned_act, _, ea_avoided_planned = _cohort_savings(inputs, Y, zeros_delay, ones, ones)
+    delivered_act, delivered_cohort, ea_avoided = _cohort_savings(
+        inputs, Y, inputs.delay_months, ea_scale, inputs.savings_delivery_frac
+    )
+    planned_act = np.broadcast_to(planned_act, (n, Y, len(ACTIVITIES)))
+    qipp_planned = planned_act.sum(axis=-1)
+    qipp_gross = delivered_act.sum(axis=-1)
+    qipp_net = qipp.net_savings_gbp(qipp_gross, inputs.qipp_investment_gbp)
+
+    # 2. Scheme benefits and the overlap with QIPP (counted once)
+    benefits_planned = np.broadcast_to(_by_activity(inputs.scheme_benefits_gbp, inputs.scheme_activity), (n, Y, len(ACTIVITIES)))
+    benefit_scale = np.ones((n, 1, len(ACTIVITIES))) * inputs.savings_delivery_frac[:, :, None]
+    benefit_scale[..., EA] = benefit_scale[..., EA] * np.broadcast_to(inputs.ea_delivery_frac, (n, 1))
+    benefits_delivered = savings.delivered_gbp(benefits_planned, benefit_scale)
+    overlap_planned = savings.overlap_gbp(planned_act, benefits_planned)
+    overlap_delivered = savings.overlap_gbp(delivered_act, benefits_delivered)
+    savings_planned = savings.savings_counted_once_gbp(qipp_planned, benefits_planned.sum(-1), overlap_planned.sum(-1))
+    savings_delivered = savings.savings_counted_once_gbp(qipp_gross, benefits_delivered.sum(-1), overlap_delivered.sum(-1))
+
+    # 3. Payment for performance in the P4P year
+    py = inputs.p4p_year
+    baseline_q = np.broadcast_to(inputs.nel_baseline_q, (n, 4))
+    planned_avoided_q = p4p.planned_admissions_avoided(baseline_q, inputs.planned_reduction_frac)
+    actual_avoided_q = baseline_q * -np.broadcast_to(inputs.nel_change_frac, (n, 1))
+    M = inputs.metrics_baseline.shape[0]
+    if M:
+        achievement = p4p.achievement_frac(inputs.metrics_baseline, inputs.metrics_target,
+                                           np.broadcast_to(inputs.metrics_actual, (n, M)), inputs.metrics_higher_is_better)
+        overall = p4p.overall_achievement_frac(achievement)
+    else:
+        achievement = np.zeros((n, 0))
+        overall = np.ones(n)
+    if not inputs.p4p_enabled:
+        p4p_sum = np.zeros(n)
+        released_q = np.zeros((n, 4))
+    elif inputs.p4p_design == "revised":
+        p4p_sum = np.broadcast_to(
+            p4p.p4p_sum_gbp(baseline_q.sum(axis=1), inputs.planned_reduction_frac[:, 0], inputs.cost_per_admission_gbp[:, 0]), (n,)
+        )
+        released_q = p4p.quarterly_release_gbp(p4p_sum, planned_avoided_q, actual_avoided_q)
+    else:
+        pool = np.broadcast_to(inputs.performance_pool_gbp[:, 0], (n,))
+        conditions, metrics_apr, metrics_oct = p4p.original_design_split_gbp(pool)
+        p4p_sum = pool
+        # national conditions assumed met; metric money in proportion to overall achievement
+        released_q = np.zeros((n, 4))
+        released_q[:, 0] = conditions + metrics_apr * overall
+        released_q[:, 2] = metrics_oct * overall
+    released = released_q.sum(axis=1)
+    unreleased = p4p.unreleased_gbp(p4p_sum, released_q)
+    not_avoided_cost = p4p.admissions_not_avoided_cost_gbp(
+        planned_avoided_q, actual_avoided_q, inputs.cost_per_admission_gbp
+    ).sum(axis=-1)
+    to_acute, to_ooh = p4p.unreleased_split_gbp(unreleased, not_avoided_cost)
+
+    # 4. Shortfall per year
+    not_delivered = shortfall.undelivered_savings_gbp(savings_planned, savings_delivered)
+    admissions = np.zeros((n, Y))
+    if inputs.p4p_enabled:
+        planned_nel = baseline_q.sum(axis=1) * (1.0 - inputs.planned_reduction_frac[:, 0])
+        actual_nel = baseline_q.sum(axis=1) * (1.0 + inputs.nel_change_frac[:, 0])
+        above_plan = actual_nel - planned_nel
+        # EAs the QIPP cohorts failed to avoid are already in "savings not delivered"
+        qipp_not_avoided = ea_avoided_planned[:, py] - ea_avoided[:, py]
+        net_above = np.where(above_plan > 0, np.maximum(above_plan - np.maximum(qipp_not_avoided, 0.0), 0.0), above_plan)
+        admissions[:, py] = shortfall.excess_admissions_cost_gbp(0.0, net_above, inputs.cost_per_admission_gbp[:, 0])
+    bed_years = (np.arange(Y) >= inputs.beds_from_year).astype(float)[None, :]
+    beds = shortfall.beds_not_closed_cost_gbp(inputs.beds_not_closed, inputs.bed_days_pa * bed_years, inputs.bed_day_cost_gbp)
+    demographic = np.broadcast_to(inputs.demographic_above_plan_gbp, (n, Y))
+    parts = np.stack(np.broadcast_arrays(not_delivered, admissions, beds, demographic), axis=-1)
+    total = shortfall.total_shortfall_gbp(*(parts[..., k] for k in range(parts.shape[-1])))
+
+    # 5. Contingency and the waterfall
+    if inputs.contingency_basis == "p4p_sum":
+        contingency = np.zeros((n, Y))
+        contingency[:, py] = p4p_sum
+    elif inputs.contingency_basis == "stated":
+        contingency = np.broadcast_to(inputs.contingency_stated_gbp, (n, Y)).copy()
+    else:
+        contingency = np.zeros((n, Y))
+    P = inputs.shares_frac.shape[-1]
+    if P:
+        wf = risk_share.waterfall_by_year_gbp(total, contingency, np.broadcast_to(inputs.shares_frac, (n, Y, P)),
+                                              np.broadcast_to(inputs.caps_gbp, (n, Y, P)), inputs.share_underspend)
+        used, payments, gap, retained = wf.contingency_used, wf.partner_payments, wf.unfunded_gap, wf.underspend_retained
+    else:
+        used = risk_share.contingency_used_gbp(total, contingency)
+        payments = np.zeros((n, Y, 0))
+        gap = np.maximum(total - used, 0.0)
+        retained = np.maximum(-total, 0.0)
+
+    # 6. Five-year picture
+    net_qipp_all = qipp_net + inputs.other_net_qipp_gbp
+    ccg_after = five_year.ccg_outturn_after_qipp_gbp(inputs.ccg_outturn_before_gbp, net_qipp_all)
+    asc_gap = five_year.asc_gap_gbp(inputs.asc_pressure_gbp, inputs.asc_funding_change_gbp, inputs.asc_savings_target_gbp)
+    system_gap = five_year.system_gap_gbp(ccg_after, asc_gap)
+
+    return ModelOutputs(
+        qipp_planned_by_activity_gbp=planned_act,
+        qipp_by_activity_gbp=delivered_act,
+        qipp_by_cohort_gbp=delivered_cohort,
+        qipp_planned_gbp=qipp_planned,
+        qipp_gross_gbp=qipp_gross,
+        qipp_net_gbp=qipp_net,
+        qipp_full_year_effect_gbp=_full_year_effect(inputs, Y),
+        ea_avoided_planned=np.broadcast_to(ea_avoided_planned, (n, Y)),
+        ea_avoided=ea_avoided,
+        benefits_planned_by_activity_gbp=benefits_planned,
+        benefits_by_activity_gbp=benefits_delivered,
+        overlap_planned_by_activity_gbp=overlap_planned,
+        savings_planned_gbp=savings_planned,
+        savings_delivered_gbp=savings_delivered,
+        p4p_sum_gbp=p4p_sum,
+        p4p_released_q_gbp=released_q,
+        p4p_released_gbp=released,
+        p4p_unreleased_gbp=unreleased,
+        p4p_to_acute_gbp=to_acute,
+        p4p_to_out_of_hospital_gbp=to_ooh,
+        nel_planned_avoided_q=planned_avoided_q,
+        nel_actual_avoided_q=actual_avoided_q,
+        metrics_achievement_frac=achievement,
+        metrics_overall_frac=overall,
+        contingency_funding_allowed=p4p.contingency_funding_allowed(overall),
+        shortfall_parts_gbp=parts,
+        shortfall_gbp=total,
+        contingency_gbp=contingency,
+        contingency_used_gbp=used,
+        partner_payments_gbp=payments,
+        unfunded_gap_gbp=gap,
+        underspend_retained_gbp=retained,
+        ccg_outturn_after_gbp=np.broadcast_to(ccg_after, (n, Y)),
+        asc_gap_gbp=np.broadcast_to(asc_gap, (n, Y)),
+        system_gap_gbp=np.broadcast_to(system_gap, (n, Y)),
+    )
+
+
+def monthly_qipp_profile_gbp(inputs: ModelInputs, n_years: int) -> np.ndarray:
+    """Delivered QIPP savings month by month, materialised: (n, C, n_months, 3) [£] for EA, A&E, outpatients.
+
+    The per-year totals of :func:`evaluate` use the closed form; this profile is for
+    display and is checked against them in the tests (the two must agree to the penny).
+    """
+    n = max(inputs.n, 1)
+    n_months = 12 * n_years
+    C = inputs.go_live_month.shape[1]
+    out = np.zeros((n, C, n_months, 3))
+    ea_scale = (inputs.ea_delivery_frac * inputs.savings_delivery_frac)[:, 0:1]
+    for c in range(C):
+        go_live = np.broadcast_to(inputs.go_live_month[:, c] + inputs.delay_months[:, 0], (n,))
+        r = qipp.ea_reduction_frac_pm(
+            go_live,
+            np.broadcast_to(inputs.initial_frac[:, c], (n,)),
+            np.broadcast_to(inputs.initial_months[:, c], (n,)),
+            np.broadcast_to(inputs.step_frac_pm[:, c], (n,)),
+            np.broadcast_to(inputs.ceiling_frac[:, c], (n,)),
+            n_months,
+        ) * ea_scale
+        live = (np.arange(n_months)[None, :] >= go_live[:, None]).astype(float)
+        out[:, c, :, 0] = r * inputs.ea_value_pm_gbp[:, c:c + 1] * inputs.marginal_rate_frac
+        out[:, c, :, 1] = r * inputs.ae_via_count_pm[:, c:c + 1] * inputs.ae_tariff_gbp[:, c:c + 1]
+        out[:, c, :, 2] = live * inputs.op_value_pm_gbp[:, c:c + 1] * inputs.op_reduction_frac * inputs.savings_delivery_frac
+    return out

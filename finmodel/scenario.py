@@ -1,0 +1,160 @@
+"""Named scenarios: small sets of overrides of plan inputs, and sweep definitions.
+
+A scenario file (``scenarios/NAME.toml``) reads like a sentence of overrides::
+
+    name = "admissions-grow"
+    description = "Non-elective admissions rise 4.9%, the national 2014/15 outturn"
+    source = "public: NAO, emergency admissions rose 4.9% in Q1-Q3 2014/15"
+    [set]
+    "outturn.nel_admissions_change_frac" = 0.049
+
+Each key of ``[set]`` is a path into the plan file: dotted keys, ``[i]`` for a list
+item, ``[*]`` for every item of a list (``"qipp.cohorts[*].initial_reduction_pct"``).
+Values are in the plan file's own units (money in its ``money_unit``).  A path that
+names an input the plan does not have is an error naming the path.  The overridden
+plan is validated again, so a scenario cannot smuggle in a bad value.
+
+``[sweep]`` (optional) gives distributions for numeric inputs and rank correlations
+between them; see :mod:`finmodel.sweep`.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from finmodel.plan import Plan, PlanError, plan_from_dict, read_toml
+
+SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+_TOKEN = re.compile(r"([^.\[\]]+)|\[(\*|\d+)\]")
+
+
+class ScenarioError(ValueError):
+    """A scenario file that cannot be applied; names the file, the path and the value."""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    description: str = ""
+    source: str = ""
+    overrides: dict[str, Any] = field(default_factory=dict)
+    sweep: dict[str, Any] = field(default_factory=dict)
+    path: str = "<built-in>"
+
+
+BASE = Scenario(name="base", description="The plan as written: every assumption as the plan states it.")
+
+
+def parse_path(path: str) -> list[str | int]:
+    """'a.b[2].c[*]' -> ['a', 'b', 2, 'c', '*']."""
+    tokens: list[str | int] = []
+    pos = 0
+    for m in _TOKEN.finditer(path):
+        if m.start() != pos and path[pos:m.start()] != ".":
+            raise ValueError(f"cannot parse path {path!r}")
+        pos = m.end()
+        if m.group(1) is not None:
+            tokens.append(m.group(1))
+        else:
+            tokens.append("*" if m.group(2) == "*" else int(m.group(2)))
+    if pos != len(path) or not tokens:
+        raise ValueError(f"cannot parse path {path!r}")
+    return tokens
+
+
+def _set_path(node: Any, tokens: list[str | int], value: Any, full: str, where: str) -> int:
+    """Set ``value`` at ``tokens`` under ``node``; returns how many places were set."""
+    head, rest = tokens[0], tokens[1:]
+    if head == "*":
+        if not isinstance(node, list):
+            raise ScenarioError(f"{where}: override {full!r}: '[*]' used on something that is not a list")
+        return sum(_set_path(item, rest, value, full, where) if rest else _assign(node, i, value) for i, item in enumerate(node))
+    if isinstance(head, int):
+        if not isinstance(node, list) or head >= len(node):
+            raise ScenarioError(f"{where}: override {full!r}: no list item [{head}] in the plan")
+    elif not isinstance(node, dict) or head not in node:
+        raise ScenarioError(
+            f"{where}: override {full!r}: the plan has no input {head!r} there"
+            + (f" (inputs at that level: {', '.join(sorted(node))})" if isinstance(node, dict) else "")
+        )
+    if not rest:
+        return _assign(node, head, value)
+    return _set_path(node[head], rest, value, full, where)
+
+
+def _assign(node: Any, key: Any, value: Any) -> int:
+    node[key] = copy.deepcopy(value)
+    return 1
+
+
+def apply_overrides(plan_data: dict[str, Any], overrides: dict[str, Any], where: str) -> dict[str, Any]:
+    """Return a deep copy of the plan's raw dict with the overrides applied."""
+    data = copy.deepcopy(plan_data)
+    for path, value in overrides.items():
+        try:
+            tokens = parse_path(path)
+        except ValueError as exc:
+            raise ScenarioError(f"{where}: {exc}") from None
+        _set_path(data, tokens, value, path, where)
+    return data
+
+
+def scenario_path(name: str, scenario_dir: Path | None = None) -> Path:
+    return (scenario_dir or SCENARIO_DIR) / f"{name}.toml"
+
+
+def load_scenario(name_or_path: str, scenario_dir: Path | None = None) -> Scenario:
+    """A scenario by name (``scenarios/NAME.toml``) or by file path; 'base' always exists."""
+    candidate = Path(name_or_path)
+    if candidate.suffix == ".toml" or candidate.exists():
+        path = candidate
+    else:
+        path = scenario_path(name_or_path, scenario_dir)
+        if not path.exists():
+            if name_or_path == "base":
+                return BASE
+            known = ", ".join(list_scenarios(scenario_dir)) or "(none)"
+            raise ScenarioError(f"No scenario named {name_or_path!r} in {path.parent}; known scenarios: {known}")
+    try:
+        data = read_toml(path)
+    except PlanError as exc:
+        raise ScenarioError(str(exc).replace("Invalid plan file", "Invalid scenario file")) from None
+    allowed = {"name", "description", "source", "set", "sweep"}
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise ScenarioError(f"Invalid scenario file {path}: {unknown[0]} = {data[unknown[0]]!r}: unknown key (allowed: {', '.join(sorted(allowed))}).")
+    overrides = data.get("set", {})
+    if not isinstance(overrides, dict):
+        raise ScenarioError(f"Invalid scenario file {path}: set = {overrides!r}: must be a table of path = value.")
+    return Scenario(
+        name=str(data.get("name", path.stem)),
+        description=str(data.get("description", "")),
+        source=str(data.get("source", "")),
+        overrides=overrides,
+        sweep=data.get("sweep", {}),
+        path=str(path),
+    )
+
+
+def list_scenarios(scenario_dir: Path | None = None) -> list[str]:
+    """Names of the scenario files shipped in ``scenarios/`` (base first)."""
+    d = scenario_dir or SCENARIO_DIR
+    names = sorted(p.stem for p in d.glob("*.toml")) if d.exists() else []
+    if "base" in names:
+        names.remove("base")
+    return ["base"] + names
+
+
+def apply_scenario(plan_data: dict[str, Any], plan_path: str | Path, scenario: Scenario) -> Plan:
+    """Validate the plan with the scenario's overrides applied."""
+    if not scenario.overrides:
+        return plan_from_dict(plan_data, plan_path)
+    data = apply_overrides(plan_data, scenario.overrides, where=f"scenario {scenario.name!r} ({scenario.path})")
+    try:
+        return plan_from_dict(data, plan_path)
+    except PlanError as exc:
+        raise ScenarioError(f"Scenario {scenario.name!r} ({scenario.path}) makes the plan invalid. {exc}") from None

@@ -1,0 +1,420 @@
+"""Input distributions for sensitivity sweeps.
+
+Every distribution is a frozen dataclass with the same small interface:
+
+``ppf(u)``
+    Inverse CDF.  ``u`` is any array of probabilities in (0, 1) (0 and 1 are
+    accepted and give the support end points where those are finite); the
+    result has the same shape as ``u`` and is float64 in the input's own units
+    (pounds, fractions, ...).  Samplers produce unit-hypercube samples and map
+    each column through the matching input's ``ppf``.
+``mean()``
+    Expected value (float).
+``median()``
+    ``ppf(0.5)``; the tornado base value unless a base is given.
+``low_high(tornado_quantiles=(0.05, 0.95))``
+    The two values a tornado chart swings each input between.  The choice is
+    applied uniformly: ``(ppf(q_lo), ppf(q_hi))`` for *every* distribution,
+    so all bars of one tornado mean the same thing (P5 to P95 by default).
+    Pass ``tornado_quantiles=None`` for the support end points instead
+    (min and max); that is only defined when both are finite.
+``support()``
+    ``(min, max)`` of the values ``ppf`` can return.
+``from_dict(d)`` / ``to_dict()``
+    Construction from, and export to, plain dicts such as a parsed TOML table.
+    ``from_dict`` raises ``ValueError`` naming the missing, unknown or invalid
+    key and value.
+
+``distribution_from_dict({"dist": "triangular", "low": 0, "mode": 1, "high": 3})``
+dispatches on the ``"dist"`` key.
+
+Note on :class:`NormalBounded`: its location field is called ``mu`` (not
+``mean``) because ``mean()`` is the common method name; ``from_dict`` accepts
+the key ``"mean"`` (or ``"mu"``) for it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import MISSING, dataclass, fields
+from typing import Any, ClassVar, Mapping
+
+import numpy as np
+from scipy import stats
+
+__all__ = [
+    "Distribution",
+    "Uniform",
+    "Triangular",
+    "NormalBounded",
+    "Pert",
+    "Discrete",
+    "DISTRIBUTIONS",
+    "distribution_from_dict",
+]
+
+DEFAULT_TORNADO_QUANTILES = (0.05, 0.95)
+
+
+def _as_float(cls_name: str, key: str, value: Any) -> float:
+    """Convert a scalar parameter to float, or raise naming the key and value."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise ValueError(f"{cls_name}: {key!r} must be a number, got {value!r}")
+    out = float(value)
+    if math.isnan(out):
+        raise ValueError(f"{cls_name}: {key!r} must not be NaN")
+    return out
+
+
+def _finite(cls_name: str, key: str, value: float) -> None:
+    if not math.isfinite(value):
+        raise ValueError(f"{cls_name}: {key!r} must be finite, got {value!r}")
+
+
+def _check_quantiles(q: tuple[float, float]) -> tuple[float, float]:
+    if len(q) != 2:
+        raise ValueError(f"tornado_quantiles must be a pair (low, high), got {q!r}")
+    lo, hi = float(q[0]), float(q[1])
+    if not (0.0 <= lo < hi <= 1.0):
+        raise ValueError(f"tornado_quantiles must satisfy 0 <= low < high <= 1, got {q!r}")
+    return lo, hi
+
+
+class Distribution:
+    """Shared behaviour; concrete classes implement ``ppf``, ``mean`` and ``support``."""
+
+    name: ClassVar[str] = ""
+    #: from_dict key -> dataclass field, for keys whose names differ.
+    _aliases: ClassVar[dict[str, str]] = {}
+
+    # --- interface implemented by subclasses --------------------------------
+    def ppf(self, u: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def mean(self) -> float:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def support(self) -> tuple[float, float]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    # --- shared ---------------------------------------------------------------
+    def median(self) -> float:
+        """``ppf(0.5)``."""
+        return float(self.ppf(np.array(0.5)))
+
+    def low_high(
+        self, tornado_quantiles: tuple[float, float] | None = DEFAULT_TORNADO_QUANTILES
+    ) -> tuple[float, float]:
+        """Tornado swing values: ``(ppf(q_lo), ppf(q_hi))``, or the support if ``None``."""
+        if tornado_quantiles is None:
+            lo, hi = self.support()
+            if not (math.isfinite(lo) and math.isfinite(hi)):
+                raise ValueError(
+                    f"{type(self).__name__} has an unbounded support {(lo, hi)}; "
+                    "give tornado_quantiles instead of None"
+                )
+            return lo, hi
+        qlo, qhi = _check_quantiles(tornado_quantiles)
+        v = self.ppf(np.array([qlo, qhi]))
+        return float(v[0]), float(v[1])
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict with a ``"dist"`` key; ``distribution_from_dict`` inverts it."""
+        out: dict[str, Any] = {"dist": self.name}
+        for f in fields(self):  # type: ignore[arg-type]
+            v = getattr(self, f.name)
+            out[f.name] = list(v) if isinstance(v, tuple) else v
+        return out
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]):
+        """Build from a mapping of parameters; a ``"dist"`` key, if present, must match."""
+        if not isinstance(d, Mapping):
+            raise ValueError(f"{cls.__name__}.from_dict expects a mapping, got {type(d).__name__}")
+        params = dict(d)
+        dist = params.pop("dist", None)
+        if dist is not None and str(dist).lower() not in _names_for(cls):
+            raise ValueError(f"{cls.__name__}.from_dict: 'dist' is {dist!r}, expected {cls.name!r}")
+        field_names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
+        required = [
+            f.name
+            for f in fields(cls)  # type: ignore[arg-type]
+            if f.default is MISSING and f.default_factory is MISSING
+        ]
+        kwargs: dict[str, Any] = {}
+        for key, value in params.items():
+            target = cls._aliases.get(key, key)
+            if target not in field_names:
+                allowed = sorted(set(field_names) | set(cls._aliases))
+                raise ValueError(
+                    f"{cls.__name__}: unknown key {key!r} (value {value!r}); allowed keys: {allowed}"
+                )
+            if target in kwargs:
+                raise ValueError(f"{cls.__name__}: key {key!r} given twice (also as an alias)")
+            kwargs[target] = value
+        missing = [k for k in required if k not in kwargs]
+        if missing:
+            raise ValueError(f"{cls.__name__}: missing required key(s) {missing} in {dict(d)!r}")
+        return cls(**kwargs)
+
+
+@dataclass(frozen=True)
+class Uniform(Distribution):
+    """Uniform on [low, high]:  ppf(u) = low + u (high - low);  mean = (low + high) / 2."""
+
+    low: float
+    high: float
+    name: ClassVar[str] = "uniform"
+
+    def __post_init__(self) -> None:
+        n = type(self).__name__
+        lo, hi = _as_float(n, "low", self.low), _as_float(n, "high", self.high)
+        _finite(n, "low", lo)
+        _finite(n, "high", hi)
+        if not lo < hi:
+            raise ValueError(f"{n}: need low < high, got low={lo!r}, high={hi!r}")
+        object.__setattr__(self, "low", lo)
+        object.__setattr__(self, "high", hi)
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        u = np.asarray(u, dtype=np.float64)
+        return self.low + u * (self.high - self.low)
+
+    def mean(self) -> float:
+        return 0.5 * (self.low + self.high)
+
+    def support(self) -> tuple[float, float]:
+        return self.low, self.high
+
+
+def _check_low_mode_high(obj: Any) -> None:
+    n = type(obj).__name__
+    lo = _as_float(n, "low", obj.low)
+    mo = _as_float(n, "mode", obj.mode)
+    hi = _as_float(n, "high", obj.high)
+    for k, v in (("low", lo), ("mode", mo), ("high", hi)):
+        _finite(n, k, v)
+    if not lo < hi:
+        raise ValueError(f"{n}: need low < high, got low={lo!r}, high={hi!r}")
+    if not lo <= mo <= hi:
+        raise ValueError(f"{n}: need low <= mode <= high, got mode={mo!r} outside [{lo!r}, {hi!r}]")
+    object.__setattr__(obj, "low", lo)
+    object.__setattr__(obj, "mode", mo)
+    object.__setattr__(obj, "high", hi)
+
+
+@dataclass(frozen=True)
+class Triangular(Distribution):
+    """Triangular on [low, high] with peak at ``mode``.
+
+    With c = (mode - low) / (high - low):
+    ppf(u) = low + sqrt(u (high-low)(mode-low))          for u <= c,
+             high - sqrt((1-u)(high-low)(high-mode))     for u >  c;
+    mean = (low + mode + high) / 3.
+    """
+
+    low: float
+    mode: float
+    high: float
+    name: ClassVar[str] = "triangular"
+
+    def __post_init__(self) -> None:
+        _check_low_mode_high(self)
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        u = np.asarray(u, dtype=np.float64)
+        lo, mo, hi = self.low, self.mode, self.high
+        width = hi - lo
+        c = (mo - lo) / width
+        left = lo + np.sqrt(np.clip(u, 0.0, None) * width * (mo - lo))
+        right = hi - np.sqrt(np.clip(1.0 - u, 0.0, None) * width * (hi - mo))
+        return np.where(u <= c, left, right)
+
+    def mean(self) -> float:
+        return (self.low + self.mode + self.high) / 3.0
+
+    def support(self) -> tuple[float, float]:
+        return self.low, self.high
+
+
+@dataclass(frozen=True)
+class NormalBounded(Distribution):
+    """Normal(mu, sd) truncated to [low, high] (defaults: unbounded).
+
+    ppf via ``scipy.stats.truncnorm`` with a = (low - mu)/sd, b = (high - mu)/sd.
+    ``from_dict`` keys: ``mean`` (or ``mu``), ``sd``, optional ``low``, ``high``.
+    """
+
+    mu: float
+    sd: float
+    low: float = -math.inf
+    high: float = math.inf
+    name: ClassVar[str] = "normal"
+    _aliases: ClassVar[dict[str, str]] = {"mean": "mu"}
+
+    def __post_init__(self) -> None:
+        n = type(self).__name__
+        mu = _as_float(n, "mean", self.mu)
+        sd = _as_float(n, "sd", self.sd)
+        lo = _as_float(n, "low", self.low)
+        hi = _as_float(n, "high", self.high)
+        _finite(n, "mean", mu)
+        _finite(n, "sd", sd)
+        if not sd > 0:
+            raise ValueError(f"{n}: 'sd' must be > 0, got {sd!r}")
+        if not lo < hi:
+            raise ValueError(f"{n}: need low < high, got low={lo!r}, high={hi!r}")
+        a, b = (lo - mu) / sd, (hi - mu) / sd
+        if stats.norm.sf(a) - stats.norm.sf(b) < 1e-12:
+            raise ValueError(
+                f"{n}: bounds [{lo!r}, {hi!r}] hold almost no probability of Normal({mu!r}, {sd!r})"
+            )
+        for k, v in (("mu", mu), ("sd", sd), ("low", lo), ("high", hi)):
+            object.__setattr__(self, k, v)
+
+    def _frozen(self):
+        return stats.truncnorm(
+            (self.low - self.mu) / self.sd, (self.high - self.mu) / self.sd, loc=self.mu, scale=self.sd
+        )
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        u = np.asarray(u, dtype=np.float64)
+        return np.asarray(self._frozen().ppf(u), dtype=np.float64)
+
+    def mean(self) -> float:
+        return float(self._frozen().mean())
+
+    def support(self) -> tuple[float, float]:
+        return self.low, self.high
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {"dist": self.name, "mean": self.mu, "sd": self.sd}
+        if math.isfinite(self.low):
+            out["low"] = self.low
+        if math.isfinite(self.high):
+            out["high"] = self.high
+        return out
+
+
+@dataclass(frozen=True)
+class Pert(Distribution):
+    """Beta-PERT on [low, high] with most likely value ``mode`` and shape ``lamb``.
+
+    alpha = 1 + lamb (mode-low)/(high-low),  beta = 1 + lamb (high-mode)/(high-low);
+    ppf(u) = low + (high-low) * BetaInv(u; alpha, beta);
+    mean = (low + lamb*mode + high) / (lamb + 2)   (= (low + 4 mode + high)/6 for lamb = 4).
+    """
+
+    low: float
+    mode: float
+    high: float
+    lamb: float = 4.0
+    name: ClassVar[str] = "pert"
+
+    def __post_init__(self) -> None:
+        _check_low_mode_high(self)
+        n = type(self).__name__
+        lamb = _as_float(n, "lamb", self.lamb)
+        if not (math.isfinite(lamb) and lamb > 0):
+            raise ValueError(f"{n}: 'lamb' must be a finite number > 0, got {self.lamb!r}")
+        object.__setattr__(self, "lamb", lamb)
+
+    def _ab(self) -> tuple[float, float]:
+        w = self.high - self.low
+        return 1.0 + self.lamb * (self.mode - self.low) / w, 1.0 + self.lamb * (self.high - self.mode) / w
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        u = np.asarray(u, dtype=np.float64)
+        a, b = self._ab()
+        return self.low + (self.high - self.low) * np.asarray(stats.beta.ppf(u, a, b), dtype=np.float64)
+
+    def mean(self) -> float:
+        return (self.low + self.lamb * self.mode + self.high) / (self.lamb + 2.0)
+
+    def support(self) -> tuple[float, float]:
+        return self.low, self.high
+
+
+@dataclass(frozen=True)
+class Discrete(Distribution):
+    """Finite distribution: ``values[i]`` with probability ``probs[i]``.
+
+    Values are stored sorted ascending (ties keep their given order) with their
+    probabilities.  ppf(u) = smallest value v with P(X <= v) >= u.
+    ``probs`` must be non-negative and sum to 1 (tolerance 1e-9).
+    """
+
+    values: tuple[float, ...]
+    probs: tuple[float, ...]
+    name: ClassVar[str] = "discrete"
+
+    def __post_init__(self) -> None:
+        n = type(self).__name__
+        for key in ("values", "probs"):
+            v = getattr(self, key)
+            if isinstance(v, (str, bytes)) or not hasattr(v, "__len__"):
+                raise ValueError(f"{n}: {key!r} must be a sequence of numbers, got {v!r}")
+        vals = [_as_float(n, f"values[{i}]", x) for i, x in enumerate(self.values)]
+        probs = [_as_float(n, f"probs[{i}]", x) for i, x in enumerate(self.probs)]
+        if not vals:
+            raise ValueError(f"{n}: 'values' must not be empty")
+        if len(vals) != len(probs):
+            raise ValueError(f"{n}: 'values' has {len(vals)} entries but 'probs' has {len(probs)}")
+        for i, v in enumerate(vals):
+            _finite(n, f"values[{i}]", v)
+        for i, p in enumerate(probs):
+            if not (0.0 <= p <= 1.0):
+                raise ValueError(f"{n}: 'probs[{i}]' must be in [0, 1], got {p!r}")
+        total = math.fsum(probs)
+        if abs(total - 1.0) > 1e-9:
+            raise ValueError(f"{n}: 'probs' must sum to 1, got {total!r}")
+        order = sorted(range(len(vals)), key=lambda i: vals[i])
+        object.__setattr__(self, "values", tuple(vals[i] for i in order))
+        object.__setattr__(self, "probs", tuple(probs[i] for i in order))
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        u = np.asarray(u, dtype=np.float64)
+        cum = np.cumsum(np.asarray(self.probs))
+        cum[-1] = 1.0
+        idx = np.searchsorted(cum, u, side="left")
+        idx = np.clip(idx, 0, len(self.values) - 1)
+        return np.asarray(self.values)[idx]
+
+    def mean(self) -> float:
+        return math.fsum(v * p for v, p in zip(self.values, self.probs))
+
+    def support(self) -> tuple[float, float]:
+        live = [v for v, p in zip(self.values, self.probs) if p > 0]
+        return live[0], live[-1]
+
+
+DISTRIBUTIONS: dict[str, type[Distribution]] = {
+    "uniform": Uniform,
+    "triangular": Triangular,
+    "normal": NormalBounded,
+    "normal_bounded": NormalBounded,
+    "truncnorm": NormalBounded,
+    "pert": Pert,
+    "discrete": Discrete,
+}
+
+
+def _names_for(cls: type) -> set[str]:
+    return {k for k, v in DISTRIBUTIONS.items() if v is cls}
+
+
+def distribution_from_dict(d: Mapping[str, Any]) -> Distribution:
+    """Build a distribution from ``{"dist": name, **params}``.
+
+    Names: uniform, triangular, normal (aliases normal_bounded, truncnorm),
+    pert, discrete (case-insensitive).
+    """
+    if not isinstance(d, Mapping):
+        raise ValueError(f"distribution spec must be a mapping, got {type(d).__name__}: {d!r}")
+    if "dist" not in d:
+        raise ValueError(f"distribution spec is missing the 'dist' key: {dict(d)!r}")
+    name = d["dist"]
+    cls = DISTRIBUTIONS.get(str(name).lower()) if isinstance(name, str) else None
+    if cls is None:
+        raise ValueError(f"unknown 'dist' value {name!r}; expected one of {sorted(DISTRIBUTIONS)}")
+    return cls.from_dict(d)
