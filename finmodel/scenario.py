@@ -22,9 +22,13 @@ from __future__ import annotations
 
 import copy
 import re
+import types
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from pydantic import BaseModel
 
 from finmodel.plan import Plan, PlanError, plan_from_dict, read_toml
 
@@ -66,29 +70,65 @@ def parse_path(path: str) -> list[str | int]:
     return tokens
 
 
-def _set_path(node: Any, tokens: list[str | int], value: Any, full: str, where: str) -> int:
-    """Set ``value`` at ``tokens`` under ``node``; returns how many places were set."""
-    head, rest = tokens[0], tokens[1:]
-    if head == "*":
-        if not isinstance(node, list):
-            raise ScenarioError(f"{where}: override {full!r}: '[*]' used on something that is not a list")
-        return sum(_set_path(item, rest, value, full, where) if rest else _assign(node, i, value) for i, item in enumerate(node))
-    if isinstance(head, int):
-        if not isinstance(node, list) or head >= len(node):
-            raise ScenarioError(f"{where}: override {full!r}: no list item [{head}] in the plan")
-    elif not isinstance(node, dict) or head not in node:
-        raise ScenarioError(
-            f"{where}: override {full!r}: the plan has no input {head!r} there"
-            + (f" (inputs at that level: {', '.join(sorted(node))})" if isinstance(node, dict) else "")
-        )
-    if not rest:
-        return _assign(node, head, value)
-    return _set_path(node[head], rest, value, full, where)
+def _unwrap(annotation: Any) -> Any:
+    """The model class, list item or dict value type inside an annotation (drops None)."""
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return _unwrap(args[0]) if len(args) == 1 else annotation
+    if origin is typing.Annotated:
+        return _unwrap(typing.get_args(annotation)[0])
+    return annotation
+
+
+def _child_schema(schema: Any, key: Any) -> Any:
+    """Schema of ``schema[key]``: a pydantic model class, ('list', item), ('dict', value) or None (a leaf)."""
+    schema = _unwrap(schema)
+    if isinstance(schema, type) and issubclass(schema, BaseModel):
+        field = schema.model_fields.get(key) if isinstance(key, str) else None
+        return _unwrap(field.annotation) if field is not None else _MISSING
+    origin = typing.get_origin(schema)
+    if origin is list:
+        return _unwrap(typing.get_args(schema)[0]) if not isinstance(key, str) or key == "*" else _MISSING
+    if origin is dict:
+        return _unwrap(typing.get_args(schema)[1])
+    return _MISSING
+
+
+_MISSING = object()
 
 
 def _assign(node: Any, key: Any, value: Any) -> int:
     node[key] = copy.deepcopy(value)
     return 1
+
+
+def _set_path(node: Any, tokens: list[str | int], value: Any, full: str, where: str, schema: Any) -> int:
+    """Set ``value`` at ``tokens`` under ``node``, creating tables the plan schema allows but the file omits."""
+    head, rest = tokens[0], tokens[1:]
+    child = _child_schema(schema, head)
+    if child is _MISSING:
+        fields = sorted(schema.model_fields) if isinstance(schema, type) and issubclass(schema, BaseModel) else []
+        raise ScenarioError(
+            f"{where}: override {full!r}: a plan has no input {head!r} there"
+            + (f" (inputs at that level: {', '.join(fields)})" if fields else "")
+        )
+    if head == "*":
+        if not isinstance(node, list):
+            raise ScenarioError(f"{where}: override {full!r}: '[*]' used on something that is not a list")
+        if not rest:
+            return sum(_assign(node, i, value) for i in range(len(node)))
+        return sum(_set_path(item, rest, value, full, where, child) for item in node)
+    if isinstance(head, int):
+        if not isinstance(node, list) or head >= len(node):
+            raise ScenarioError(f"{where}: override {full!r}: the plan has no list item [{head}] there")
+    elif not isinstance(node, dict):
+        raise ScenarioError(f"{where}: override {full!r}: {head!r} is not inside a table")
+    if not rest:
+        return _assign(node, head, value)
+    if isinstance(head, str) and head not in node:
+        node[head] = {}  # an optional table the file leaves out; validation fills its defaults
+    return _set_path(node[head], rest, value, full, where, child)
 
 
 def apply_overrides(plan_data: dict[str, Any], overrides: dict[str, Any], where: str) -> dict[str, Any]:
@@ -99,7 +139,7 @@ def apply_overrides(plan_data: dict[str, Any], overrides: dict[str, Any], where:
             tokens = parse_path(path)
         except ValueError as exc:
             raise ScenarioError(f"{where}: {exc}") from None
-        _set_path(data, tokens, value, path, where)
+        _set_path(data, tokens, value, path, where, Plan)
     return data
 
 

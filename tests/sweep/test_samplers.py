@@ -54,11 +54,12 @@ def test_unit_samples_in_open_interval_and_seeded(method):
         assert not np.array_equal(u1, unit_samples(method, n, 4, 100))
 
 
-@pytest.mark.parametrize("method, n_total", [("mc", 5000), ("lhs", 5000), ("sobol", 4096), ("grid", None)])
-@pytest.mark.parametrize("correlated", [False, True])
+@pytest.mark.parametrize(
+    "method, n_total, correlated",
+    [(m, n, c) for m, n in (("mc", 5000), ("lhs", 5000), ("sobol", 4096)) for c in (False, True)]
+    + [("grid", None, False)],
+)
 def test_chunk_size_independence(method, n_total, correlated):
-    if method == "grid" and correlated:
-        pytest.skip("no correlation on grids")
     corr = np.array([[1, 0.6, 0], [0.6, 1, 0], [0, 0, 1.0]]) if correlated else None
     kw = dict(block_size=1024, correlation=corr)
     if method == "grid":
