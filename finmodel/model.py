@@ -167,7 +167,7 @@ def evaluate(inputs: ModelInputs, n_years: int) -> ModelOutputs:
     # 3. Payment for performance in the P4P year
     py = inputs.p4p_year
     baseline_q = np.broadcast_to(inputs.nel_baseline_q, (n, 4))
-    planned_avoided_q = p4p.planned_admissions_avoided(baseline_q, inputs.planned_reduction_frac)
+    planned_avoided_q = p4p.planned_admissions_avoided(baseline_q, np.broadcast_to(inputs.planned_reduction_frac[:, 0], (n,)))
     actual_avoided_q = baseline_q * -np.broadcast_to(inputs.nel_change_frac, (n, 1))
     M = inputs.metrics_baseline.shape[0]
     if M:

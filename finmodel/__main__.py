@@ -1,0 +1,5 @@
+import sys
+
+from finmodel.cli import main
+
+sys.exit(main())

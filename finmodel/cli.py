@@ -1,0 +1,209 @@
+"""finmodel's command line: thin, parses arguments, calls the library, writes.
+
+Exit status: 0 success; 1 the run worked but a check is Red (``check`` only);
+2 bad input (plan or scenario file), with a one-paragraph message and no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+from rich.console import Console
+from rich.table import Table
+
+from finmodel import __version__
+from finmodel.engine import DEFAULT_PLAN, RunResult, run
+from finmodel.plan import PlanError
+from finmodel.report import tables
+from finmodel.report.output import OUTPUTS_DIR, summary_dict, write_run
+from finmodel.scenario import ScenarioError, list_scenarios
+
+RAG_STYLE = {"Green": "bold green", "Amber": "bold yellow", "Red": "bold red"}
+
+DESCRIPTION = """\
+finmodel: a financial model of the English Better Care Fund (BCF) pooled budget.
+
+A plan is a TOML file (one per Health and Wellbeing Board) under inputs/. finmodel
+validates it, builds the pooled budget for each year, models QIPP savings month by
+month, payment for performance, the shortfall if savings fail and who pays for it
+under the risk share, and runs the financial assurance checks.  Named scenarios in
+scenarios/ override a few inputs of the plan ("admissions-grow", "qipp-slip", ...).
+
+Money: plan files state money_unit = "gbp" or "gbp_thousands"; every output is in
+pounds (£), rounded to the penny in files; the terminal shows £000.
+"""
+
+EPILOG = """\
+examples:
+  finmodel run                                   the default plan (Luton), base case
+  finmodel run inputs/central_bedfordshire.toml --json
+  finmodel run inputs/luton.toml --scenario admissions-grow
+  finmodel check inputs/luton.toml               validate and print the assurance checks
+  finmodel compare inputs/luton.toml             every shipped scenario side by side
+  finmodel scenarios                             list the named scenarios
+
+exit status: 0 ok; 1 (check) a Red assurance check; 2 invalid plan or scenario file.
+"""
+
+
+def _k(x: float) -> str:
+    """£ shown in thousands with one decimal, e.g. 15,136.0."""
+    if pd.isna(x):
+        return "-"
+    return f"{x / 1000:,.1f}"
+
+
+def _df_table(df: pd.DataFrame, title: str, money: bool = True, index_title: str = "") -> Table:
+    table = Table(title=title, title_justify="left", show_lines=False)
+    table.add_column(index_title or (df.index.name or ""), style="bold")
+    for col in df.columns:
+        table.add_column(str(col), justify="right")
+    for idx, row in df.iterrows():
+        table.add_row(str(idx), *[_k(v) if money else (f"{v:,.1f}" if isinstance(v, float) else str(v)) for v in row])
+    return table
+
+
+def print_summary(result: RunResult, console: Console) -> None:
+    plan = result.plan
+    console.print(f"[bold]{plan.hwb.name}[/bold] ({plan.hwb.ons_code}) - scenario [bold]{result.scenario.name}[/bold]: {result.scenario.description}")
+    console.print(f"plan {result.plan_path} sha256 {result.plan_sha256[:12]}..., finmodel {result.version}.  Figures in £000.")
+    console.print(_df_table(tables.pool_by_stream(result), "Pooled budget by stream (£000)"))
+    summary = tables.pool_summary(result)
+    keep = ["Minimum required pool", "Total agreed pool", "Margin over minimum", "Capital", "Planned scheme spend",
+            "Unallocated (+) / overcommitted (-)", "NHS-commissioned out-of-hospital spend", "Protection of social care (stated)",
+            "Care Act amount", "Care Act proportionate share of £135m", "Carers' support amount", "Scheme benefits (planned)"]
+    console.print(_df_table(summary.loc[keep], "Pool, schemes and earmarks (£000)"))
+    console.print(f"Schemes: {len(plan.schemes)}; protection of social care 2015/16: "
+                  f"{summary.loc['Protection of social care (% of pool)', '2015/16']:.1f}% of the pool.")
+    if plan.qipp is not None:
+        console.print(_df_table(tables.qipp_by_year(result).drop(index="Emergency admissions avoided (count)"), "QIPP savings by financial year (£000)"))
+        console.print(_df_table(tables.qipp_by_cohort(result), "QIPP gross savings by cohort (£000)"))
+    overlaps = tables.overlaps(result)
+    if not overlaps.empty and overlaps["overlap_gbp"].sum() > 0:
+        console.print(_df_table(overlaps.set_index(["year", "activity"]), "Savings claimed by both QIPP and schemes (£000)"))
+    if plan.five_year is not None:
+        console.print(_df_table(tables.five_year(result), "Five-year profile (£000)"))
+    if plan.p4p is not None:
+        p = tables.p4p_summary(result)
+        console.print(f"P4P ({p['design']} design, {p['year']}): planned reduction {p['planned_reduction_pct']:.1f}% at "
+                      f"£{p['cost_per_admission_gbp']:,.0f} an admission; sum £{p['p4p_sum_gbp']:,.0f}, released "
+                      f"£{p['released_gbp']:,.0f}, not released £{p['unreleased_gbp']:,.0f} (to the acute trust "
+                      f"£{p['unreleased_to_acute_gbp']:,.0f}, to out-of-hospital £{p['unreleased_to_out_of_hospital_gbp']:,.0f}).")
+    if plan.risk_share is not None:
+        console.print(_df_table(tables.risk_share(result), "Shortfall and risk share (£000)"))
+    print_checks(result, console)
+    for w in result.warnings:
+        console.print(f"[yellow]warning:[/yellow] {w}")
+
+
+def print_checks(result: RunResult, console: Console) -> None:
+    table = Table(title="Assurance checks", title_justify="left")
+    table.add_column("RAG")
+    table.add_column("Question")
+    table.add_column("Reason")
+    for c in result.checks:
+        table.add_row(f"[{RAG_STYLE[c.rag]}]{c.rag}[/]", c.question, c.reason)
+    console.print(table)
+
+
+def cmd_run(args: argparse.Namespace, console: Console) -> int:
+    result = run(args.plan, args.scenario)
+    out = write_run(result, Path(args.out) if args.out else None)
+    if args.json:
+        print(json.dumps(summary_dict(result), indent=2, allow_nan=False))
+    else:
+        print_summary(result, console)
+        console.print(f"Results written to {out}")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace, console: Console) -> int:
+    result = run(args.plan, args.scenario)
+    console.print(f"{args.plan}: valid plan for {result.plan.hwb.name}.")
+    print_checks(result, console)
+    return 1 if args.strict and any(c.rag == "Red" for c in result.checks) else 0
+
+
+def cmd_compare(args: argparse.Namespace, console: Console) -> int:
+    names = args.scenarios or list_scenarios()
+    results = [run(args.plan, name) for name in names]
+    df = tables.compare(results)
+    if args.json:
+        print(json.dumps({"plan": str(args.plan), "figures_gbp": {c: {k: round(v, 2) for k, v in df[c].items()} for c in df.columns}}, indent=2))
+        return 0
+    console.print(f"[bold]{results[0].plan.hwb.name}[/bold]: scenarios side by side, totals over {results[0].plan.years[0]}-{results[0].plan.years[-1]} (£000)")
+    console.print(_df_table(df, "Scenario comparison (£000)"))
+    for r in results:
+        console.print(f"  [bold]{r.scenario.name}[/bold]: {r.scenario.description}")
+    return 0
+
+
+def cmd_scenarios(args: argparse.Namespace, console: Console) -> int:
+    from finmodel.scenario import load_scenario
+
+    for name in list_scenarios():
+        s = load_scenario(name)
+        console.print(f"[bold]{name}[/bold]: {s.description}" + (f"  (sweep over {len(s.sweep.get('inputs', {}))} inputs)" if s.sweep else ""))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="finmodel", description=DESCRIPTION, epilog=EPILOG,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"finmodel {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("run", help="run a plan under a scenario; print the summary and write the results",
+                       description="Run a plan under one named scenario.  Prints the pooled budget, savings, "
+                       "P4P, shortfall and risk share and the assurance checks, and writes every table as CSV plus "
+                       f"summary.json (with the finmodel version, the plan file's sha256 and the time) under "
+                       f"{OUTPUTS_DIR}/<plan>/<scenario>/.  Outputs are written whole or not at all.",
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("plan", nargs="?", default=str(DEFAULT_PLAN), help=f"plan file (TOML); default: {DEFAULT_PLAN.name}")
+    p.add_argument("--scenario", default="base", help="scenario name (scenarios/NAME.toml) or path; default: base")
+    p.add_argument("--out", help="directory to write the results to (default outputs/<plan>/<scenario>/)")
+    p.add_argument("--json", action="store_true", help="print one JSON document with every figure instead of tables")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("check", help="validate a plan and print the assurance checks",
+                       description="Validate a plan file and print the financial assurance checks with their "
+                       "Red/Amber/Green rating.  Exit status 2 if the file is invalid; with --strict, 1 if any check is Red.")
+    p.add_argument("plan", help="plan file (TOML)")
+    p.add_argument("--scenario", default="base", help="scenario to apply before checking; default: base")
+    p.add_argument("--strict", action="store_true", help="exit 1 when any check is Red")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("compare", help="run several scenarios and print them side by side",
+                       description="Run a plan under several named scenarios (default: every scenario in scenarios/) "
+                       "and print pool, savings, P4P released, shortfall, contingency used, each partner's share and "
+                       "the unfunded gap side by side (totals over the modelled years).")
+    p.add_argument("plan", nargs="?", default=str(DEFAULT_PLAN), help="plan file (TOML)")
+    p.add_argument("scenarios", nargs="*", help="scenario names; default: all shipped scenarios")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("scenarios", help="list the named scenarios", description="List the scenarios shipped in scenarios/.")
+    p.set_defaults(func=cmd_scenarios)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    console = Console(stderr=False, width=160)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    try:
+        return args.func(args, console)
+    except (PlanError, ScenarioError) as exc:
+        print(f"finmodel: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""Write a run's results to disk: CSV tables and summary.json, whole or not at all.
+
+Everything goes into a temporary directory beside the target, which is renamed
+into place only when every file is written; a failure leaves the previous outputs
+(if any) untouched and no partial directory behind.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from finmodel.engine import RunResult
+from finmodel.report import tables
+
+OUTPUTS_DIR = Path(__file__).resolve().parent.parent.parent / "outputs"
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe: NaN/inf -> None, numpy scalars -> Python, £ rounded to the penny."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if isinstance(value, (np.bool_, bool)):
+        return bool(value)
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        f = float(value)
+        return None if not math.isfinite(f) else round(f, tables.PENNY)
+    return value
+
+
+def _table_json(df: pd.DataFrame) -> Any:
+    if df.index.name is None or isinstance(df.index, pd.RangeIndex):
+        return _clean(df.to_dict(orient="records"))
+    return _clean({str(k): v for k, v in df.to_dict(orient="index").items()})
+
+
+def metadata(result: RunResult) -> dict[str, Any]:
+    return {
+        "finmodel_version": result.version,
+        "plan_file": result.plan_path,
+        "plan_sha256": result.plan_sha256,
+        "plan_money_unit_in_file": result.plan.money_unit,
+        "scenario": result.scenario.name,
+        "scenario_description": result.scenario.description,
+        "scenario_file": result.scenario.path,
+        "scenario_overrides": result.scenario.overrides,
+        "created_utc": result.created_utc,
+        "units": "pounds sterling (£), rounded to the penny; percentages as %",
+    }
+
+
+def summary_dict(result: RunResult) -> dict[str, Any]:
+    """One JSON-ready document with every figure of the run."""
+    doc: dict[str, Any] = {"metadata": metadata(result), "hwb": result.plan.hwb.name, "years": list(result.plan.years)}
+    doc["checks"] = [{"check": c.key, "question": c.question, "rag": c.rag, "reason": c.reason} for c in result.checks]
+    doc["warnings"] = list(result.warnings)
+    for name, df in tables.all_tables(result).items():
+        if name == "qipp_monthly":
+            doc[name] = _clean(df.to_dict(orient="records"))
+        else:
+            doc[name] = _table_json(df)
+    if result.plan.p4p is not None:
+        doc["p4p"] = _clean(tables.p4p_summary(result))
+    return doc
+
+
+def write_dir_atomically(target: Path, fill: Callable[[Path], None]) -> Path:
+    """Create ``target`` as a directory filled by ``fill(tmp_dir)``; replace it only on success."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
+    try:
+        fill(tmp)
+        old = None
+        if target.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+            os.replace(target, old / "x")
+        os.replace(tmp, target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target
+
+
+def write_run(result: RunResult, out_dir: Path | None = None,
+              extra: Callable[[Path], None] | None = None) -> Path:
+    """Write the run's CSV tables and summary.json to ``out_dir`` (default outputs/<plan>/<scenario>/)."""
+    target = Path(out_dir) if out_dir is not None else OUTPUTS_DIR / result.plan_name / result.scenario.name
+
+    def fill(tmp: Path) -> None:
+        for name, df in tables.all_tables(result).items():
+            df.round(tables.PENNY).to_csv(tmp / f"{name}.csv", index=not isinstance(df.index, pd.RangeIndex))
+        (tmp / "summary.json").write_text(json.dumps(summary_dict(result), indent=2, allow_nan=False), "utf-8")
+        if extra is not None:
+            extra(tmp)
+
+    return write_dir_atomically(target, fill)
