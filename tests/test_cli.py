@@ -1,0 +1,109 @@
+"""The command line through a subprocess, as a user runs it."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support.plans import CENTRAL_BEDS, LUTON, REPO, mini_plan, write_toml
+
+
+def finmodel(*args, cwd=REPO):
+    return subprocess.run([sys.executable, "-m", "finmodel", *map(str, args)], capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+def test_help_reads_like_a_manual():
+    out = finmodel("--help")
+    assert out.returncode == 0
+    for word in ("run", "check", "compare", "examples:", "exit status"):
+        assert word in out.stdout
+    sub = finmodel("run", "--help")
+    assert sub.returncode == 0 and "--scenario" in sub.stdout and "summary.json" in sub.stdout
+
+
+def test_run_default_plan(tmp_path):
+    out = finmodel("run", "--out", tmp_path / "res")
+    assert out.returncode == 0, out.stderr
+    assert "Luton" in out.stdout and "Assurance checks" in out.stdout and "Pooled budget by stream" in out.stdout
+    summary = json.loads((tmp_path / "res" / "summary.json").read_text())
+    assert summary["metadata"]["scenario"] == "base"
+    assert len(summary["metadata"]["plan_sha256"]) == 64
+    assert summary["metadata"]["finmodel_version"]
+    assert (tmp_path / "res" / "pool_by_stream.csv").exists()
+    assert (tmp_path / "res" / "qipp_monthly.csv").exists()
+
+
+def test_run_json_has_every_figure(tmp_path):
+    out = finmodel("run", CENTRAL_BEDS, "--json", "--out", tmp_path / "cb")
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    assert doc["hwb"] == "Central Bedfordshire"
+    assert doc["pool_by_stream"]["Total pool"] == {"2014/15": 3821000.0, "2015/16": 15290000.0}
+    assert {c["check"] for c in doc["checks"]} >= {"minimum_pooled", "care_act", "sources_equal_uses"}
+
+
+def test_run_luton_json_has_qipp_and_five_year(tmp_path):
+    doc = json.loads(finmodel("run", LUTON, "--json", "--out", tmp_path / "l").stdout)
+    assert doc["qipp_by_year"]["Gross savings (part-year effect)"]["2014/15"] > 0
+    assert doc["five_year"]["Transformation fund"] == {"2014/15": 300000.0, "2015/16": 400000.0, "2016/17": 2500000.0,
+                                                      "2017/18": 2600000.0, "2018/19": 2700000.0}
+    assert len(doc["qipp_monthly"]) == 4 * 60
+    assert "risk_share" in doc and "p4p" in doc
+
+
+def test_check_command():
+    out = finmodel("check", LUTON)
+    assert out.returncode == 0 and "valid plan" in out.stdout and "Red" in out.stdout
+    assert finmodel("check", LUTON, "--strict").returncode == 1  # Luton has Red checks (seed 000)
+
+
+def test_compare_prints_every_shipped_scenario():
+    out = finmodel("compare", LUTON)
+    assert out.returncode == 0, out.stderr
+    for name in ("base", "admissions-flat", "admissions-grow", "qipp-slip", "beds-not-closed", "half-delivery"):
+        assert name in out.stdout
+    for row in ("P4P released", "Shortfall", "Contingency used", "Unfunded gap", "Paid by NHS Luton CCG"):
+        assert row in out.stdout
+
+
+@pytest.mark.parametrize("change,field", [
+    (lambda d: d["contributions"][0].__setitem__("amount", -5), "contributions[0].amount"),
+    (lambda d: d["contributions"][0].__setitem__("amount", "abc"), "contributions[0].amount"),
+    (lambda d: d["hwb"].__setitem__("mayor", "x"), "hwb.mayor"),
+    (lambda d: d["schemes"][0].__setitem__("funding_stream", "ccg_reablement"), "schemes[0].funding_stream"),
+    (lambda d: d["schemes"][0].__setitem__("spend", {"2019/20": 1}), "schemes[0].spend.2019/20"),
+    (lambda d: d["contributions"][1].pop("year"), "contributions[1].year"),
+])
+def test_bad_input_exit_2_no_traceback_nothing_written(tmp_path, change, field):
+    data = mini_plan()
+    change(data)
+    plan = write_toml(data, tmp_path / "bad.toml")
+    out_dir = tmp_path / "out"
+    res = finmodel("run", plan, "--out", out_dir)
+    assert res.returncode == 2
+    assert "Traceback" not in res.stderr
+    assert str(plan) in res.stderr and field in res.stderr
+    assert not out_dir.exists()
+    assert not (REPO / "outputs" / "bad").exists()
+
+
+def test_not_toml_exit_2(tmp_path):
+    plan = tmp_path / "bad.toml"
+    plan.write_text("[[[", "utf-8")
+    res = finmodel("check", plan)
+    assert res.returncode == 2 and "not valid TOML" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_unknown_scenario_exit_2():
+    res = finmodel("run", LUTON, "--scenario", "no-such-scenario")
+    assert res.returncode == 2 and "no-such-scenario" in res.stderr and "known scenarios" in res.stderr
+
+
+def test_scenario_naming_a_missing_input_exit_2(tmp_path):
+    scen = tmp_path / "typo.toml"
+    scen.write_text('name = "typo"\n[set]\n"outturn.savings_delivery" = 50\n', "utf-8")
+    res = finmodel("run", LUTON, "--scenario", scen, "--out", tmp_path / "o")
+    assert res.returncode == 2 and "savings_delivery" in res.stderr and "no input" in res.stderr
+    assert not (tmp_path / "o").exists()
