@@ -1,0 +1,494 @@
+"""Read a Template 2 workbook (as written by :func:`~finmodel.report.template2.write_template2`) back into a plan.
+
+:func:`import_template2` reads the input cells with openpyxl (formulas and cached
+values are ignored, so a workbook edited and saved by any tool imports the
+same) and returns the plan as a TOML-ready dict with ``money_unit = "gbp"``:
+contributions, schemes, benefits, P4P, metrics and partners from their sheets,
+everything else from the Assumptions sheet.  The dict is validated with
+:func:`finmodel.plan.plan_from_dict`; any problem raises ``ValueError`` naming
+the sheet, the cell and the value.
+
+:func:`plan_to_toml` writes such a dict as a TOML plan file.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from finmodel.plan import PlanError, plan_from_dict
+from finmodel.report import t2_common as L
+from finmodel.report.t2_common import parse_path, plan_field_path, set_path
+
+__all__ = ["import_template2", "plan_to_toml"]
+
+
+class _Reader:
+    def __init__(self, path: Path):
+        from openpyxl import load_workbook
+        from openpyxl.utils.exceptions import InvalidFileException
+        import zipfile
+
+        self.path = path
+        try:
+            self.wb = load_workbook(path, data_only=False)
+        except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
+            raise ValueError(f"{path}: not a readable .xlsx workbook ({exc})") from None
+        self.locs: dict[str, tuple[str, str, Any]] = {}  # plan field path -> (sheet, cell, value)
+
+    # cells --------------------------------------------------------------------
+    def sheet(self, name: str):
+        if name not in self.wb.sheetnames:
+            raise ValueError(f"{self.path}: the workbook has no sheet {name!r} (sheets: {', '.join(self.wb.sheetnames)})")
+        return self.wb[name]
+
+    def fail(self, ws, row: int, col: int, value: Any, why: str):
+        coord = f"{_col(col)}{row}"
+        raise ValueError(f"{self.path}: sheet {ws.title!r} cell {coord} value {value!r}: {why}")
+
+    def raw(self, ws, row: int, col: int) -> Any:
+        v = ws.cell(row=row, column=col).value
+        if isinstance(v, str) and v.strip() == "":
+            return None
+        return v
+
+    def note(self, tokens: list[Any], ws, row: int, col: int) -> None:
+        self.locs[plan_field_path(tokens)] = (ws.title, f"{_col(col)}{row}", ws.cell(row=row, column=col).value)
+
+    def text(self, ws, row: int, col: int) -> str | None:
+        v = self.raw(ws, row, col)
+        if v is None:
+            return None
+        if isinstance(v, bool):
+            self.fail(ws, row, col, v, "expected text")
+        if isinstance(v, (int, float)):
+            return str(int(v)) if float(v).is_integer() else str(v)
+        if isinstance(v, (date, datetime)):
+            self.fail(ws, row, col, v, "expected text, found a date")
+        return str(v).strip()
+
+    def number(self, ws, row: int, col: int) -> float | None:
+        v = self.raw(ws, row, col)
+        if v is None:
+            return None
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            why = "a formula; an input cell needs a number" if isinstance(v, str) and v.startswith("=") else "not a number"
+            self.fail(ws, row, col, v, why)
+        if not math.isfinite(float(v)):
+            self.fail(ws, row, col, v, "not a finite number")
+        return float(v)
+
+    def yes_no(self, ws, row: int, col: int) -> bool | None:
+        v = self.raw(ws, row, col)
+        if v is None:
+            return None
+        if isinstance(v, bool):
+            return v
+        if isinstance(v, str) and v.strip().lower() in ("yes", "no", "true", "false"):
+            return v.strip().lower() in ("yes", "true")
+        self.fail(ws, row, col, v, f"expected {L.YES} or {L.NO}")
+
+    def find_row(self, ws, label: str, start: int = 1, required: bool = True) -> int | None:
+        for row in range(start, ws.max_row + 1):
+            v = ws.cell(row=row, column=1).value
+            if isinstance(v, str) and v.strip() == label:
+                return row
+        if required:
+            raise ValueError(f"{self.path}: sheet {ws.title!r}: no row labelled {label!r} in column A")
+        return None
+
+    def block(self, ws, header_row: int, width: int):
+        """Rows of an input block: from below the header to the Totals row, skipping blank rows."""
+        row = header_row + 1
+        while row <= ws.max_row:
+            a = ws.cell(row=row, column=1).value
+            if isinstance(a, str) and a.strip() == L.TOTALS_LABEL:
+                return
+            if any(self.raw(ws, row, c) is not None for c in range(1, width + 1)):
+                yield row
+            row += 1
+        raise ValueError(f"{self.path}: sheet {ws.title!r}: the table under row {header_row} has no {L.TOTALS_LABEL!r} row after it")
+
+    def header_cols(self, ws, row: int) -> dict[str, int]:
+        out = {}
+        for col in range(1, ws.max_column + 1):
+            v = ws.cell(row=row, column=col).value
+            if isinstance(v, str) and v.strip():
+                out.setdefault(v.strip(), col)
+        return out
+
+    def year_cols(self, ws, row: int, pattern: str, years: list[str]) -> dict[str, int]:
+        out = {}
+        rx = re.compile(pattern)
+        for col in range(1, ws.max_column + 1):
+            v = ws.cell(row=row, column=col).value
+            m = rx.fullmatch(v.strip()) if isinstance(v, str) else None
+            if m:
+                out[m.group(1)] = col
+        missing = [y for y in years if y not in out]
+        if missing:
+            raise ValueError(f"{self.path}: sheet {ws.title!r} row {row}: no column for the years {missing}")
+        return out
+
+    # sections --------------------------------------------------------------------
+    def assumptions(self, data: dict) -> None:
+        ws = self.sheet(L.ASSUMPTIONS)
+        hdr = self.find_row(ws, L.ASSUMPTIONS_HEADER)
+        for row in range(hdr + 1, ws.max_row + 1):
+            path_text = self.text(ws, row, 1)
+            if path_text is None:
+                continue
+            held = self.text(ws, row, 5)
+            if held != L.HELD_HERE:
+                continue
+            try:
+                tokens = parse_path(path_text)
+            except ValueError as exc:
+                self.fail(ws, row, 1, path_text, str(exc))
+            kind = self.text(ws, row, 6) or "text"
+            value = self.assumption_value(ws, row, kind)
+            if value is _SKIP:
+                continue
+            set_path(data, tokens, value)
+            self.note(tokens, ws, row, 2)
+
+    def assumption_value(self, ws, row: int, kind: str) -> Any:
+        if kind == "list":
+            return [] if self.raw(ws, row, 2) is None else self.fail(ws, row, 2, self.raw(ws, row, 2), "an empty list row must stay blank")
+        if kind == "table":
+            return {} if self.raw(ws, row, 2) is None else self.fail(ws, row, 2, self.raw(ws, row, 2), "an empty table row must stay blank")
+        v = self.raw(ws, row, 2)
+        if v is None:
+            return _SKIP
+        if kind == "text":
+            return self.text(ws, row, 2)
+        if kind == "number":
+            return self.number(ws, row, 2)
+        if kind == "integer":
+            x = self.number(ws, row, 2)
+            if not float(x).is_integer():
+                self.fail(ws, row, 2, v, "expected a whole number")
+            return int(x)
+        if kind == "boolean":
+            return self.yes_no(ws, row, 2)
+        if kind == "date":
+            if isinstance(v, datetime):
+                return v.date()
+            if isinstance(v, date):
+                return v
+            try:
+                return date.fromisoformat(str(v).strip())
+            except ValueError:
+                self.fail(ws, row, 2, v, "expected a date like 2014-08-01")
+        self.fail(ws, row, 6, kind, "unknown type (text, number, integer, boolean, date, list, table)")
+
+    def funding(self, data: dict, years: list[str]) -> None:
+        ws = self.sheet(L.FUNDING)
+        hdr = self.find_row(ws, L.FUNDING_HEADER)
+        out = []
+        for row in self.block(ws, hdr, 5):
+            i = len(out)
+            c: dict[str, Any] = {}
+            for col, key in ((1, "year"), (2, "organisation"), (3, "stream"), (5, "source")):
+                v = self.text(ws, row, col)
+                if v is not None:
+                    c[key] = v
+                self.note(["contributions", i, key], ws, row, col)
+            amount = self.number(ws, row, 4)
+            if amount is not None:
+                c["amount"] = amount
+            self.note(["contributions", i, "amount"], ws, row, 4)
+            out.append(c)
+        data["contributions"] = out
+        if data.get("minimum_pool", {}).get("method") == "stated":
+            min_row = self.find_row(ws, L.MINIMUM_LABEL)
+            year_hdr = self.find_row(ws, "Stream code")
+            cols = self.year_cols(ws, year_hdr, r"(\d{4}/\d{2})", years)
+            stated = {}
+            for y in years:
+                v = self.number(ws, min_row, cols[y])
+                self.note(["minimum_pool", "stated", y], ws, min_row, cols[y])
+                if v is not None:
+                    stated[y] = v
+            data["minimum_pool"]["stated"] = stated
+
+    def expenditure(self, data: dict, years: list[str]) -> list[dict]:
+        ws = self.sheet(L.EXPENDITURE)
+        hdr = self.find_row(ws, L.EXPENDITURE_HEADER)
+        cols = self.header_cols(ws, hdr)
+        spend_cols = self.year_cols(ws, hdr, r"Spend (\d{4}/\d{2}) \(£000\)", years)
+        fields = [("id", "Scheme ID"), ("name", "Scheme name"), ("area_of_spend", "Area of spend"),
+                  ("commissioner", "Commissioner"), ("provider", "Provider"), ("funding_stream", "Funding stream"),
+                  ("status", "New / existing"), ("source", "Source")]
+        flags = [("recurrent", "Recurrent"), ("protects_social_care", "Protects social care"),
+                 ("nhs_out_of_hospital", "NHS out-of-hospital")]
+        for _, label in fields + flags + [("", "% NHS (joint)")]:
+            if label not in cols:
+                raise ValueError(f"{self.path}: sheet {ws.title!r} row {hdr}: no column headed {label!r}")
+        schemes = []
+        for row in self.block(ws, hdr, ws.max_column):
+            i = len(schemes)
+            sc: dict[str, Any] = {}
+            for key, label in fields:
+                v = self.text(ws, row, cols[label])
+                if v is not None:
+                    sc[key] = v
+                self.note(["schemes", i, key], ws, row, cols[label])
+            pct = self.number(ws, row, cols["% NHS (joint)"])
+            if pct is not None:
+                sc["nhs_share_pct"] = pct
+            self.note(["schemes", i, "nhs_share_pct"], ws, row, cols["% NHS (joint)"])
+            for key, label in flags:
+                v = self.yes_no(ws, row, cols[label])
+                if v is not None:
+                    sc[key] = v
+                self.note(["schemes", i, key], ws, row, cols[label])
+            spend = {}
+            for y in years:
+                v = self.number(ws, row, spend_cols[y])
+                self.note(["schemes", i, "spend", y], ws, row, spend_cols[y])
+                if v is not None:
+                    spend[y] = v
+            sc["spend"] = spend
+            schemes.append(sc)
+        data["schemes"] = schemes
+        # earmarked amounts per year
+        tot = self.find_row(ws, L.TOTALS_LABEL, hdr + 1)
+        year_cols = self.year_cols(ws, tot + 1, r"(\d{4}/\d{2})", years)
+        for label, head in ((L.PROTECTION_STATED_LABEL, "social_care_protection"), (L.CARE_ACT_LABEL, "care_act"),
+                            (L.CARERS_LABEL, "carers")):
+            row = self.find_row(ws, label, tot)
+            amount = {}
+            for y in years:
+                v = self.number(ws, row, year_cols[y])
+                self.note([head, "amount", y], ws, row, year_cols[y])
+                if v is not None:
+                    amount[y] = v
+            data.setdefault(head, {})["amount"] = amount
+        return schemes
+
+    def benefits(self, schemes: list[dict], years: list[str]) -> None:
+        ws = self.sheet(L.BENEFITS)
+        hdr = self.find_row(ws, L.BENEFITS_HEADER)
+        cols = self.header_cols(ws, hdr)
+        if "Benefit activity" not in cols:
+            raise ValueError(f"{self.path}: sheet {ws.title!r} row {hdr}: no column headed 'Benefit activity'")
+        ben_cols = self.year_cols(ws, hdr, r"Benefits (\d{4}/\d{2}) \(£\)", years)
+        index = {sc.get("id"): i for i, sc in enumerate(schemes)}
+        width = max(ben_cols.values())
+        seen: set[str] = set()
+        for row in self.block(ws, hdr, width):
+            sid = self.text(ws, row, 1)
+            values = {y: self.number(ws, row, ben_cols[y]) for y in years}
+            activity = self.text(ws, row, cols["Benefit activity"])
+            if sid is None:
+                if activity is None and all(v is None for v in values.values()):
+                    continue
+                self.fail(ws, row, 1, None, "benefits need the scheme ID they belong to")
+            if sid not in index:
+                self.fail(ws, row, 1, sid, "no scheme with this ID on the Expenditure plan sheet")
+            if sid in seen:
+                self.fail(ws, row, 1, sid, "this scheme's benefits are already given on an earlier row")
+            seen.add(sid)
+            i = index[sid]
+            benefits = {y: v for y, v in values.items() if v is not None}
+            for y in years:
+                self.note(["schemes", i, "benefits", y], ws, row, ben_cols[y])
+            if benefits:
+                schemes[i]["benefits"] = benefits
+            if activity is not None:
+                schemes[i]["benefit_activity"] = activity
+            self.note(["schemes", i, "benefit_activity"], ws, row, cols["Benefit activity"])
+
+    def p4p_and_metrics(self, data: dict) -> None:
+        ws = self.sheet(L.P4P)
+        base_row = self.find_row(ws, L.P4P_BASELINE_LABEL, required=False)
+        if base_row is not None:
+            p4p = data.setdefault("p4p", {})
+            baseline = []
+            for q in range(4):
+                v = self.number(ws, base_row, 2 + q)
+                self.note(["p4p", "nel_baseline_by_quarter", q], ws, base_row, 2 + q)
+                if v is None:
+                    self.fail(ws, base_row, 2 + q, None, "a quarterly baseline is required")
+                baseline.append(v)
+            p4p["nel_baseline_by_quarter"] = baseline
+            for label, key in ((L.P4P_REDUCTION_LABEL, "planned_reduction_pct"), (L.P4P_COST_LABEL, "cost_per_admission_gbp")):
+                row = self.find_row(ws, label)
+                v = self.number(ws, row, 2)
+                self.note(["p4p", key], ws, row, 2)
+                if v is not None:
+                    p4p[key] = v
+        hdr = self.find_row(ws, L.METRICS_HEADER)
+        metrics = []
+        for row in self.block(ws, hdr, 9):
+            i = len(metrics)
+            m: dict[str, Any] = {}
+            for col, key in ((1, "name"), (2, "unit"), (9, "source")):
+                v = self.text(ws, row, col)
+                if v is not None:
+                    m[key] = v
+                self.note(["metrics", i, key], ws, row, col)
+            flag = self.yes_no(ws, row, 3)
+            if flag is not None:
+                m["higher_is_better"] = flag
+            self.note(["metrics", i, "higher_is_better"], ws, row, 3)
+            for col, key in ((4, "baseline"), (5, "target_apr_2015"), (6, "target")):
+                v = self.number(ws, row, col)
+                if v is not None:
+                    m[key] = v
+                self.note(["metrics", i, key], ws, row, col)
+            metrics.append(m)
+        data["metrics"] = metrics
+
+    def partners(self, data: dict) -> None:
+        ws = self.sheet(L.RISK)
+        hdr = self.find_row(ws, L.PARTNERS_HEADER)
+        partners = []
+        for row in self.block(ws, hdr, 5):
+            i = len(partners)
+            p: dict[str, Any] = {}
+            for col, key in ((1, "name"), (2, "kind"), (5, "source")):
+                v = self.text(ws, row, col)
+                if v is not None:
+                    p[key] = v
+                self.note(["partners", i, key], ws, row, col)
+            for col, key in ((3, "share_pct"), (4, "cap")):
+                v = self.number(ws, row, col)
+                if v is not None:
+                    p[key] = v
+                self.note(["partners", i, key], ws, row, col)
+            partners.append(p)
+        data["partners"] = partners
+
+
+_SKIP = object()
+
+
+def _col(col: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(col)
+
+
+def import_template2(path: str | Path) -> dict:
+    """Read a Template 2 workbook back into a plan dict (money in £, ``money_unit = "gbp"``).
+
+    The result validates with :func:`finmodel.plan.plan_from_dict`; a malformed
+    workbook raises ``ValueError`` naming the sheet, the cell and the value.
+    """
+    path = Path(path)
+    rd = _Reader(path)
+    for name in (L.ASSUMPTIONS, L.FUNDING, L.EXPENDITURE, L.BENEFITS, L.P4P, L.RISK):
+        rd.sheet(name)
+    data: dict[str, Any] = {"money_unit": "gbp"}
+    assumed: dict[str, Any] = {}
+    rd.assumptions(assumed)
+    years = assumed.get("years")
+    if not isinstance(years, list) or not years or not all(isinstance(y, str) for y in years):
+        raise ValueError(f"{path}: sheet {L.ASSUMPTIONS!r}: the plan's years (rows 'years[0]', 'years[1]', ...) are missing")
+    data["years"] = years
+    for key, value in assumed.items():
+        if key != "partners":
+            data[key] = value
+    rd.funding(data, years)
+    schemes = rd.expenditure(data, years)
+    rd.benefits(schemes, years)
+    rd.p4p_and_metrics(data)
+    rd.partners(data)
+    # partner fields kept on the Assumptions sheet (what each commissions), by position
+    for i, extra in enumerate(assumed.get("partners", [])):
+        if i < len(data["partners"]) and isinstance(extra, dict):
+            data["partners"][i].update(extra)
+    # keep the plan file's section order
+    order = ["money_unit", "years", "hwb", "contributions", "minimum_pool", "national_shares", "schemes",
+             "social_care_protection", "care_act", "carers", "metrics", "partners", "qipp", "five_year", "p4p",
+             "risk_share", "outturn"]
+    data = {k: data[k] for k in order if k in data} | {k: v for k, v in data.items() if k not in order}
+    try:
+        plan_from_dict(data, path)
+    except PlanError as exc:
+        lines = []
+        for field, value, why in exc.problems:
+            loc = rd.locs.get(field)
+            if loc is None:  # a problem with a whole item: point at its first cell
+                loc = next((v for k, v in rd.locs.items() if k.startswith(field + ".") or k.startswith(field + "[")), None)
+            if loc is not None:
+                lines.append(f"sheet {loc[0]!r} cell {loc[1]} value {loc[2]!r} ({field}): {why}")
+            else:
+                lines.append(f"{field} = {value!r}: {why}")
+        raise ValueError(f"{path}: " + "; ".join(lines)) from None
+    return data
+
+
+# TOML ------------------------------------------------------------------------------------
+
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def _key(k: str) -> str:
+    return k if _BARE_KEY.match(k) else _string(k)
+
+
+def _string(s: str) -> str:
+    out = json.dumps(s, ensure_ascii=False)  # escapes quotes, backslashes and C0 controls
+    return out.replace("\x7f", "\\u007f")
+
+
+def _scalar(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            raise ValueError(f"TOML cannot hold {v!r}")
+        return repr(v)
+    if isinstance(v, datetime):
+        return v.isoformat()
+    if isinstance(v, date):
+        return v.isoformat()
+    if isinstance(v, str):
+        return _string(v)
+    if isinstance(v, list):
+        return "[" + ", ".join(_scalar(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f"{_key(str(k))} = {_scalar(x)}" for k, x in v.items()) + " }" if v else "{}"
+    raise TypeError(f"cannot write {type(v).__name__} to TOML")
+
+
+def _is_table_list(v: Any) -> bool:
+    return isinstance(v, list) and bool(v) and all(isinstance(x, dict) for x in v)
+
+
+def _emit(lines: list[str], table: dict, prefix: str) -> None:
+    subtables, arrays = [], []
+    for k, v in table.items():
+        if isinstance(v, dict) and (not prefix or any(isinstance(x, (dict, list)) for x in v.values())) and v:
+            subtables.append((k, v))
+        elif _is_table_list(v):
+            arrays.append((k, v))
+        else:
+            lines.append(f"{_key(str(k))} = {_scalar(v)}")
+    for k, v in subtables:
+        name = f"{prefix}.{_key(str(k))}" if prefix else _key(str(k))
+        lines.append("")
+        lines.append(f"[{name}]")
+        _emit(lines, v, name)
+    for k, items in arrays:
+        name = f"{prefix}.{_key(str(k))}" if prefix else _key(str(k))
+        for item in items:
+            lines.append("")
+            lines.append(f"[[{name}]]")
+            _emit(lines, item, name)
+
+
+def plan_to_toml(data: dict) -> str:
+    """A plan dict (as from :func:`import_template2`) as TOML text, deterministic for a given dict."""
+    lines = ["# Better Care Fund plan written by finmodel import-template2. Money in pounds."]
+    _emit(lines, data, "")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,134 @@
+"""Layout constants and plan-path helpers shared by the Template 2 writer and importer.
+
+The Assumptions sheet stores plan inputs one per row under a *path* such as
+``qipp.cohorts[0].lines[2].tariff_gbp`` or ``five_year.transformation_fund["2014/15"]``:
+attribute names after dots, list positions in ``[n]`` and mapping keys as JSON
+strings in ``["..."]`` (so a key may hold any character, dots included).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+# Sheet names (the importer finds sheets by these names) ----------------------
+COVER = "Cover"
+FUNDING = "Funding sources"
+EXPENDITURE = "Expenditure plan"
+BENEFITS = "Benefits plan"
+P4P = "P4P and metrics"
+RISK = "Contingency and risk share"
+QIPP = "QIPP"
+FIVE_YEAR = "Five-year profile"
+SCENARIOS = "Scenarios"
+SENSITIVITY = "Sensitivity"
+ASSUMPTIONS = "Assumptions"
+ABOUT = "About"
+
+SHEET_ORDER = [COVER, FUNDING, EXPENDITURE, BENEFITS, P4P, RISK, QIPP, FIVE_YEAR, SCENARIOS,
+               SENSITIVITY, ASSUMPTIONS, ABOUT]
+
+# Anchor labels written in column A; the importer looks rows up by them -------
+TOTALS_LABEL = "Totals"  # ends an input block of lines
+FUNDING_HEADER = "Year"
+MINIMUM_LABEL = "Minimum required pool"
+EXPENDITURE_HEADER = "Scheme ID"
+PROTECTION_STATED_LABEL = "Protection of social care: amount stated (input)"
+CARE_ACT_LABEL = "Care Act amount (input)"
+CARERS_LABEL = "Carers amount (input)"
+BENEFITS_HEADER = "Scheme ID"
+P4P_BASELINE_LABEL = "Non-elective admissions baseline"
+P4P_REDUCTION_LABEL = "Planned reduction (%)"
+P4P_COST_LABEL = "Cost per non-elective admission (£)"
+METRICS_HEADER = "Metric"
+PARTNERS_HEADER = "Partner"
+ASSUMPTIONS_HEADER = "Path"
+HELD_HERE = "here"
+
+YES, NO = "Yes", "No"
+
+#: Number of blank input rows left in each table of lines, inside the ranges the totals sum.
+SPARE_ROWS = 10
+
+# Path helpers -----------------------------------------------------------------
+
+_TOKEN = re.compile(r'\.?([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]')
+
+
+class Key(str):
+    """A mapping key inside a path (as opposed to an attribute name)."""
+
+
+def format_path(tokens: list[Any]) -> str:
+    out = []
+    for tok in tokens:
+        if isinstance(tok, Key):
+            out.append("[" + json.dumps(str(tok), ensure_ascii=False) + "]")
+        elif isinstance(tok, int):
+            out.append(f"[{tok}]")
+        else:
+            out.append(("." if out else "") + tok)
+    return "".join(out)
+
+
+def parse_path(text: str) -> list[Any]:
+    """Inverse of :func:`format_path`; raises ValueError on anything else."""
+    tokens: list[Any] = []
+    pos = 0
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        if not m or (m.group(1) is not None and text[pos] == "." and not tokens):
+            raise ValueError(f"cannot parse path {text!r} at character {pos + 1}")
+        if m.group(1) is not None:
+            if tokens and text[pos] != ".":
+                raise ValueError(f"cannot parse path {text!r} at character {pos + 1}")
+            tokens.append(m.group(1))
+        elif m.group(2) is not None:
+            tokens.append(int(m.group(2)))
+        else:
+            tokens.append(Key(json.loads(m.group(3))))
+        pos = m.end()
+    if not tokens or not isinstance(tokens[0], str) or isinstance(tokens[0], Key):
+        raise ValueError(f"cannot parse path {text!r}")
+    return tokens
+
+
+def plan_field_path(tokens: list[Any]) -> str:
+    """The same location in the notation of PlanError messages (``a.b[0].c.2014/15``)."""
+    out = ""
+    for tok in tokens:
+        if isinstance(tok, int):
+            out += f"[{tok}]"
+        else:
+            out += ("." if out else "") + str(tok)
+    return out
+
+
+def set_path(data: dict, tokens: list[Any], value: Any) -> None:
+    """Set ``value`` at ``tokens`` in nested dicts/lists, creating containers as needed."""
+    node: Any = data
+    for i, tok in enumerate(tokens):
+        last = i == len(tokens) - 1
+        nxt = None if last else tokens[i + 1]
+        fresh: Any = [] if isinstance(nxt, int) else {}
+        if isinstance(tok, int):
+            if not isinstance(node, list):
+                raise ValueError(f"[{tok}] used on something that is not a list")
+            while len(node) <= tok:
+                node.append({} if not isinstance(nxt, int) else [])
+            if last:
+                node[tok] = value
+            else:
+                if not isinstance(node[tok], (dict, list)):
+                    node[tok] = fresh
+                node = node[tok]
+        else:
+            if not isinstance(node, dict):
+                raise ValueError(f"{tok!r} used on something that is not a table")
+            if last:
+                node[str(tok)] = value
+            else:
+                if not isinstance(node.get(str(tok)), (dict, list)):
+                    node[str(tok)] = fresh
+                node = node[str(tok)]

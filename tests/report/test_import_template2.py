@@ -1,0 +1,143 @@
+"""Reading Template 2 workbooks back: round trip, edits made in the workbook, malformed workbooks, TOML."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from finmodel.engine import run
+from finmodel.plan import load_plan, plan_from_dict
+from finmodel.report import t2_common as L
+from finmodel.report.import_template2 import import_template2, plan_to_toml
+from finmodel.report.template2 import write_template2
+
+INPUTS = Path(__file__).resolve().parents[2] / "inputs"
+PLANS = ["luton", "central_bedfordshire"]
+
+
+@pytest.fixture(scope="module")
+def books(tmp_path_factory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("t2import")
+    out = {name: write_template2(run(INPUTS / f"{name}.toml"), d / f"{name}.xlsx") for name in PLANS}
+    out["beds"] = write_template2(run(INPUTS / "luton.toml", "beds-not-closed"), d / "beds.xlsx")
+    return out
+
+
+def in_gbp(plan):
+    """The plan as load_plan gives it (money already in £), labelled with the unit import uses."""
+    return plan.model_copy(update={"money_unit": "gbp"})
+
+
+@pytest.mark.parametrize("name", PLANS)
+def test_round_trip_gives_an_equal_plan(books, name):
+    data = import_template2(books[name])
+    assert data["money_unit"] == "gbp"
+    assert plan_from_dict(data) == in_gbp(load_plan(INPUTS / f"{name}.toml"))
+
+
+@pytest.mark.parametrize("name", PLANS)
+def test_toml_round_trip(books, name):
+    data = import_template2(books[name])
+    text = plan_to_toml(data)
+    assert plan_to_toml(data) == text  # deterministic
+    assert plan_from_dict(tomllib.loads(text)) == in_gbp(load_plan(INPUTS / f"{name}.toml"))
+    assert "go_live = 2014-08-01" in text or name != "luton"  # dates as TOML dates
+
+
+def test_scenario_plan_round_trips(books):
+    expected = run(INPUTS / "luton.toml", "beds-not-closed").plan
+    assert plan_from_dict(import_template2(books["beds"])) == in_gbp(expected)
+
+
+def test_plan_to_toml_quotes_awkward_text():
+    data = {"a": 'say "hi"\n\\ £ \x7f', "t": {"2014/15": 1.5, "x.y": True}}
+    assert tomllib.loads(plan_to_toml(data)) == {"a": data["a"], "t": data["t"]}
+
+
+def _row_of(ws, label: str) -> int:
+    return next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == label)
+
+
+def test_edited_workbook_imports_with_the_edits(books, tmp_path):
+    wb = load_workbook(books["luton"])
+    fund = wb[L.FUNDING]
+    assert fund["C5"].value == "nhs_transfer_s256"
+    fund["D5"] = 4_500_000  # change an amount
+    exp = wb[L.EXPENDITURE]
+    row = 5 + len(load_plan(INPUTS / "luton.toml").schemes)  # first spare row
+    assert exp.cell(row, 1).value is None
+    values = ["L9", "Falls prevention", "community_health", "joint", 40, None, "Community provider", "ccg_minimum",
+              "new", "Yes", "No", "Yes", None, 250_000]
+    for col, v in enumerate(values, start=1):
+        if v is not None:
+            exp.cell(row, col, v)
+    exp.cell(row, 12 + 5 + 2, "assumption: added in the workbook")  # source column after the total
+    ben = wb[L.BENEFITS]
+    ben.cell(row, 1, "L9")
+    ben.cell(row, 3, "emergency_admissions")
+    ben.cell(row, 5, 90_000)
+    edited = tmp_path / "edited.xlsx"
+    wb.save(edited)
+
+    plan = plan_from_dict(import_template2(edited))
+    assert plan.contributions[0].amount == 4_500_000
+    new = plan.schemes[-1]
+    assert (new.id, new.name, new.commissioner.value, new.nhs_share_pct) == ("L9", "Falls prevention", "joint", 40)
+    assert new.spend == {"2015/16": 250_000} and new.benefits == {"2015/16": 90_000}
+    assert new.recurrent and not new.protects_social_care and new.nhs_out_of_hospital
+    assert new.benefit_activity.value == "emergency_admissions"
+    assert len(plan.schemes) == len(load_plan(INPUTS / "luton.toml").schemes) + 1
+
+
+def test_edit_on_the_assumptions_sheet(books, tmp_path):
+    wb = load_workbook(books["luton"])
+    ws = wb[L.ASSUMPTIONS]
+    row = _row_of(ws, "qipp.cohorts[3].initial_reduction_pct")
+    assert ws.cell(row, 5).value == L.HELD_HERE
+    ws.cell(row, 2, 22.5)
+    path = tmp_path / "edited.xlsx"
+    wb.save(path)
+    assert plan_from_dict(import_template2(path)).qipp.cohorts[3].initial_reduction_pct == 22.5
+
+
+def _broken(books, tmp_path, sheet, coord, value) -> Path:
+    wb = load_workbook(books["central_bedfordshire"])
+    wb[sheet][coord] = value
+    path = tmp_path / "broken.xlsx"
+    wb.save(path)
+    return path
+
+
+def test_non_number_names_sheet_cell_and_value(books, tmp_path):
+    path = _broken(books, tmp_path, L.FUNDING, "D6", "lots")
+    with pytest.raises(ValueError, match=r"sheet 'Funding sources' cell D6 value 'lots': not a number"):
+        import_template2(path)
+
+
+def test_invalid_choice_names_sheet_cell_and_value(books, tmp_path):
+    path = _broken(books, tmp_path, L.EXPENDITURE, "C6", "space_travel")
+    with pytest.raises(ValueError, match=r"sheet 'Expenditure plan' cell C6 value 'space_travel'"):
+        import_template2(path)
+
+
+def test_bad_flag_and_unknown_benefit_scheme(books, tmp_path):
+    with pytest.raises(ValueError, match=r"cell J5 value 'maybe': expected Yes or No"):
+        import_template2(_broken(books, tmp_path, L.EXPENDITURE, "J5", "maybe"))
+    with pytest.raises(ValueError, match=r"sheet 'Benefits plan' cell A6 value 'ZZ9'"):
+        import_template2(_broken(books, tmp_path, L.BENEFITS, "A6", "ZZ9"))
+
+
+def test_missing_sheet_and_not_a_workbook(books, tmp_path):
+    wb = load_workbook(books["central_bedfordshire"])
+    del wb[L.ASSUMPTIONS]
+    path = tmp_path / "nosheet.xlsx"
+    wb.save(path)
+    with pytest.raises(ValueError, match="no sheet 'Assumptions'"):
+        import_template2(path)
+    junk = tmp_path / "junk.xlsx"
+    junk.write_text("not a workbook")
+    with pytest.raises(ValueError, match="not a readable"):
+        import_template2(junk)

@@ -1,0 +1,153 @@
+"""The Template 2 workbook: structure, styles, protection, names, charts, and a LibreOffice recalculation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from finmodel.engine import run, run_plan
+from finmodel.plan import plan_from_dict, read_toml
+from finmodel.report import t2_common as L
+from finmodel.report import template2
+from finmodel.report.recalc import compare_recalculated, formula_cells, recalculate_many
+from finmodel.report.template2 import write_template2
+
+INPUTS = Path(__file__).resolve().parents[2] / "inputs"
+YELLOW = "FFFFFF99"
+GREY = "FFD9D9D9"
+
+SWEEP = {
+    "method": "lhs", "n": 1000, "seed": 42, "output": "shortfall_gbp",
+    "percentiles": {
+        "shortfall_gbp": {"count": 1000, "mean": 1.5e6, "std": 4e5, "min": 0.0, "p5": 9e5, "p50": 1.4e6, "p95": 2.3e6,
+                          "max": 3e6, "expected_shortfall": 2.5e6},
+        "unfunded_gap_gbp": {"count": 1000, "mean": 1e4, "std": 1e3, "min": 0.0, "p5": 0.0, "p50": 0.0, "p95": 5e4,
+                             "max": 1e5, "expected_shortfall": 6e4},
+    },
+    "tornado": [
+        {"input": "outturn.savings_delivery_pct", "low": 50, "high": 100, "output_low": 2.1e6, "output_high": 0.0},
+        {"input": "outturn.nel_admissions_change_pct", "low": -3.5, "high": 4.9, "output_low": 0.0, "output_high": 2.4e6},
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def books(tmp_path_factory) -> dict[str, Path]:
+    d = tmp_path_factory.mktemp("t2")
+    luton = run(INPUTS / "luton.toml")
+    scen = [luton, run(INPUTS / "luton.toml", "beds-not-closed"), run(INPUTS / "luton.toml", "admissions-grow")]
+    cb = run(INPUTS / "central_bedfordshire.toml")
+    out = {
+        "luton": write_template2(luton, d / "luton.xlsx", scen, SWEEP),
+        "central_bedfordshire": write_template2(cb, d / "central_bedfordshire.xlsx"),
+        "luton_beds": write_template2(scen[1], d / "luton_beds.xlsx", scen),
+    }
+    # a workbook whose P4P sum carries a wrong cached value, to prove the recalculation check can fail
+    real = template2.write_formula
+
+    def corrupt(ws, row, col, formula, cached_value, fmt=None):
+        if "/100*B" in formula:
+            cached_value = float(cached_value) + 1000.0
+        real(ws, row, col, formula, cached_value, fmt)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(template2, "write_formula", corrupt)
+        out["corrupt"] = write_template2(luton, d / "corrupt.xlsx")
+    return out
+
+
+@pytest.fixture(scope="module")
+def luton_wb(books):
+    return load_workbook(books["luton"])
+
+
+def test_sheets_in_order(books):
+    for name in ("luton", "central_bedfordshire"):
+        assert load_workbook(books[name]).sheetnames == L.SHEET_ORDER
+
+
+def test_inputs_yellow_unlocked_and_calcs_grey_locked(luton_wb):
+    ws = luton_wb[L.FUNDING]
+    amount = ws["D5"]
+    assert amount.value == 4_400_000 and amount.fill.fgColor.rgb == YELLOW and amount.protection.locked is False
+    assert amount.number_format == "£#,##0,"  # pounds shown in £000
+    sheet, coord = next(iter(luton_wb.defined_names["Pool_2015_16"].destinations))
+    pool = luton_wb[sheet][coord.replace("$", "")]
+    assert str(pool.value).startswith("=SUMIFS(")
+    assert pool.fill.fgColor.rgb == GREY and pool.protection.locked is True
+
+
+def test_every_sheet_protected_without_password(luton_wb):
+    for ws in luton_wb.worksheets:
+        assert ws.protection.sheet is True, ws.title
+        assert not ws.protection.password, ws.title
+
+
+def test_drop_downs(luton_wb):
+    lists = {str(dv.sqref)[0]: dv.formula1 for dv in luton_wb[L.EXPENDITURE].data_validations.dataValidation}
+    assert "social_care" in lists["C"] and "joint" in lists["D"] and "ccg_reablement" in lists["H"]
+    assert luton_wb[L.FUNDING].data_validations.dataValidation
+
+
+def test_defined_names(luton_wb):
+    names = set(luton_wb.defined_names)
+    for name in ("Pool_2014_15", "Pool_2015_16", "Minimum_2014_15", "Minimum_2015_16", "P4P_Sum",
+                 "Shortfall_Total", "Unfunded_Gap_Total"):
+        assert name in names
+
+
+def test_live_formulas(luton_wb):
+    sheet, coord = next(iter(luton_wb.defined_names["P4P_Sum"].destinations))
+    assert luton_wb[sheet][coord.replace("$", "")].value.startswith("=SUM(")
+    risk = luton_wb[L.RISK]
+    formulas = [c.value for row in risk.iter_rows() for c in row if isinstance(c.value, str) and c.value.startswith("=")]
+    assert any(f.startswith("=MIN(MAX(") for f in formulas)  # contingency used
+    assert any("*" in f and "/SUM(" in f for f in formulas)  # partner payments by share
+
+
+def test_charts_and_freeze_panes(luton_wb, books):
+    for name in (L.FUNDING, L.EXPENDITURE, L.RISK, L.SENSITIVITY, L.QIPP):
+        assert luton_wb[name]._charts, name
+    assert luton_wb[L.FUNDING].freeze_panes == "A5"
+    assert luton_wb[L.EXPENDITURE].freeze_panes == "C5"
+    cb = load_workbook(books["central_bedfordshire"])
+    assert not cb[L.SENSITIVITY]._charts
+    assert cb[L.SENSITIVITY]["A4"].value == "no sweep run"
+
+
+def test_cover_and_scenarios(luton_wb):
+    cover = [c.value for row in luton_wb[L.COVER].iter_rows() for c in row if c.value is not None]
+    assert "E06000032" in cover and "Care Act amount missing" in cover and "Red" in cover
+    scen = luton_wb[L.SCENARIOS]
+    assert [scen.cell(4, c).value for c in (2, 3, 4)] == ["base", "beds-not-closed", "admissions-grow"]
+
+
+def test_binding_cap_noted(books):
+    ws = load_workbook(books["luton_beds"])[L.RISK]
+    notes = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str) and "a cap binds" in c.value]
+    assert notes and "2016/17" in notes[0]  # 2015/16: the contingency keeps the hospital under its cap
+
+
+def test_formula_injection_is_text(tmp_path):
+    data = read_toml(INPUTS / "luton.toml")
+    evil = '=HYPERLINK("http://example.com","click")'
+    data["schemes"][0]["name"] = evil
+    data["schemes"][0]["provider"] = "+1-2"
+    result = run_plan(plan_from_dict(data), INPUTS / "luton.toml")
+    path = write_template2(result, tmp_path / "evil.xlsx")
+    ws = load_workbook(path)[L.EXPENDITURE]
+    assert ws["B5"].value == evil and ws["B5"].data_type == "s"
+    assert ws["G5"].value == "+1-2" and ws["G5"].data_type == "s"
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_recalculation_matches_engine(books, soffice, tmp_path_factory):
+    names = ["luton", "central_bedfordshire", "luton_beds", "corrupt"]
+    out = recalculate_many([books[n] for n in names], tmp_path_factory.mktemp("recalc"))
+    for name, fresh in zip(names[:3], out[:3]):
+        assert len(formula_cells(books[name])) > 100
+        assert compare_recalculated(books[name], fresh) == [], name
+    problems = compare_recalculated(books["corrupt"], out[3])
+    assert len(problems) == 1 and problems[0].startswith(f"{L.P4P}!B")
