@@ -22,6 +22,7 @@ from finmodel.report import tables
 from finmodel.report.output import OUTPUTS_DIR, summary_dict, write_run
 from finmodel.scenario import ScenarioError, list_scenarios
 
+WORKBOOK_NAME = "template2.xlsx"
 RAG_STYLE = {"Green": "bold green", "Amber": "bold yellow", "Red": "bold red"}
 
 DESCRIPTION = """\
@@ -44,6 +45,8 @@ examples:
   finmodel run inputs/luton.toml --scenario admissions-grow
   finmodel check inputs/luton.toml               validate and print the assurance checks
   finmodel compare inputs/luton.toml             every shipped scenario side by side
+  finmodel template2 inputs/luton.toml --out luton.xlsx
+  finmodel import-template2 luton.xlsx --out inputs/edited.toml
   finmodel scenarios                             list the named scenarios
 
 exit status: 0 ok; 1 (check) a Red assurance check; 2 invalid plan or scenario file.
@@ -110,14 +113,62 @@ def print_checks(result: RunResult, console: Console) -> None:
     console.print(table)
 
 
+def _scenario_results(plan_path: str, current: RunResult) -> list[RunResult]:
+    """Every shipped scenario of the plan, for the workbook's Scenarios sheet (the current one reused)."""
+    results = []
+    for name in list_scenarios():
+        results.append(current if name == current.scenario.name else run(plan_path, name))
+    return results
+
+
+def _write_workbook(result: RunResult, plan_path: str, path: Path) -> Path:
+    from finmodel.report.template2 import write_template2
+
+    return write_template2(result, path, scenario_results=_scenario_results(plan_path, result))
+
+
 def cmd_run(args: argparse.Namespace, console: Console) -> int:
     result = run(args.plan, args.scenario)
-    out = write_run(result, Path(args.out) if args.out else None)
+    extra = None if args.no_workbook else (lambda tmp: _write_workbook(result, args.plan, tmp / WORKBOOK_NAME))
+    out = write_run(result, Path(args.out) if args.out else None, extra=extra)
     if args.json:
         print(json.dumps(summary_dict(result), indent=2, allow_nan=False))
     else:
         print_summary(result, console)
         console.print(f"Results written to {out}")
+    return 0
+
+
+def cmd_template2(args: argparse.Namespace, console: Console) -> int:
+    result = run(args.plan, args.scenario)
+    default = OUTPUTS_DIR / result.plan_name / result.scenario.name / WORKBOOK_NAME
+    path = Path(args.out) if args.out else default
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _write_workbook(result, args.plan, path)
+    console.print(f"Template 2 workbook for {result.plan.hwb.name} ({result.scenario.name}) written to {path}")
+    return 0
+
+
+def cmd_import_template2(args: argparse.Namespace, console: Console) -> int:
+    from finmodel.report.import_template2 import import_template2, plan_to_toml
+
+    try:
+        data = import_template2(args.workbook)
+    except (ValueError, OSError) as exc:
+        print(f"finmodel: cannot import {args.workbook}: {exc}", file=sys.stderr)
+        return 2
+    text = plan_to_toml(data)
+    if args.out:
+        out = Path(args.out)
+        if out.exists() and not args.force:
+            print(f"finmodel: {out} exists; pass --force to replace it (plan files are never overwritten silently)", file=sys.stderr)
+            return 2
+        tmp = out.with_name(f".{out.name}.tmp")
+        tmp.write_text(text, "utf-8")
+        tmp.replace(out)
+        console.print(f"Plan written to {out} (money in £, money_unit = \"gbp\")")
+    else:
+        sys.stdout.write(text)
     return 0
 
 
@@ -167,7 +218,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scenario", default="base", help="scenario name (scenarios/NAME.toml) or path; default: base")
     p.add_argument("--out", help="directory to write the results to (default outputs/<plan>/<scenario>/)")
     p.add_argument("--json", action="store_true", help="print one JSON document with every figure instead of tables")
+    p.add_argument("--no-workbook", action="store_true", help=f"do not write the Template 2 workbook ({WORKBOOK_NAME})")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("template2", help="write the Template 2 workbook (BCF finance and metrics return, Excel)",
+                       description="Write the Template 2 workbook for a plan and scenario: Cover, Funding sources, "
+                       "Expenditure plan, Benefits plan, P4P and metrics, Contingency and risk share, and the model "
+                       "sheets (QIPP, Five-year profile, Scenarios, Sensitivity, Assumptions, About).  Totals, the P4P "
+                       "sum and the risk-share split are live formulas over yellow input cells, each with the engine's "
+                       "value cached.  The file is written to a temporary name and moved into place when complete.")
+    p.add_argument("plan", nargs="?", default=str(DEFAULT_PLAN), help="plan file (TOML)")
+    p.add_argument("--scenario", default="base", help="scenario name or path; default: base")
+    p.add_argument("--out", help=f"workbook path; default outputs/<plan>/<scenario>/{WORKBOOK_NAME}")
+    p.set_defaults(func=cmd_template2)
+
+    p = sub.add_parser("import-template2", help="turn a Template 2 workbook back into a plan TOML",
+                       description="Read a Template 2 workbook written by finmodel (possibly edited in Excel: a scheme "
+                       "added, an amount changed) and print the plan as TOML, or write it with --out.  Money comes out "
+                       "in pounds (money_unit = \"gbp\").  Exit status 2 if the workbook cannot be read; the message "
+                       "names the sheet, the cell and the value.")
+    p.add_argument("workbook", help="the .xlsx file")
+    p.add_argument("--out", help="write the plan to this file instead of printing it")
+    p.add_argument("--force", action="store_true", help="replace --out if it exists")
+    p.set_defaults(func=cmd_import_template2)
 
     p = sub.add_parser("check", help="validate a plan and print the assurance checks",
                        description="Validate a plan file and print the financial assurance checks with their "

@@ -107,3 +107,29 @@ def test_scenario_naming_a_missing_input_exit_2(tmp_path):
     res = finmodel("run", LUTON, "--scenario", scen, "--out", tmp_path / "o")
     assert res.returncode == 2 and "savings_delivery" in res.stderr and "no input" in res.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_run_writes_the_template2_workbook(tmp_path):
+    out = finmodel("run", CENTRAL_BEDS, "--out", tmp_path / "cb")
+    assert out.returncode == 0, out.stderr
+    assert (tmp_path / "cb" / "template2.xlsx").stat().st_size > 10_000
+
+
+def test_template2_round_trip_through_the_cli(tmp_path):
+    book = tmp_path / "luton.xlsx"
+    assert finmodel("template2", LUTON, "--out", book).returncode == 0
+    plan = tmp_path / "luton_again.toml"
+    res = finmodel("import-template2", book, "--out", plan)
+    assert res.returncode == 0, res.stderr
+    check = finmodel("check", plan)
+    assert check.returncode == 0 and "valid plan for Luton" in check.stdout
+    # never overwrite an existing plan silently
+    again = finmodel("import-template2", book, "--out", plan)
+    assert again.returncode == 2 and "--force" in again.stderr
+
+
+def test_import_template2_bad_file_exit_2(tmp_path):
+    bad = tmp_path / "bad.xlsx"
+    bad.write_text("not a workbook", "utf-8")
+    res = finmodel("import-template2", bad)
+    assert res.returncode == 2 and "bad.xlsx" in res.stderr and "Traceback" not in res.stderr
