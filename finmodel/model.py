@@ -79,54 +79,81 @@ class ModelOutputs:
     system_gap_gbp: np.ndarray
 
 
+def _per_go_live(fn, go_live: np.ndarray, params: tuple, n_years: int) -> np.ndarray:
+    """``fn(go_live, *params, n_years)`` at the smallest shape the inputs need.
+
+    When only the go-live month varies between scenarios (a swept delay) and the
+    ramp parameters are the plan's (leading axis 1), the per-year values depend
+    on the whole-month go-live alone: they are computed once per distinct month
+    in ``[min, max]`` (a small table) and gathered.  Every row is the same
+    elementwise computation as a direct call, so the numbers are identical.
+    """
+    if go_live.shape[0] > 1 and all(np.shape(p)[0] == 1 for p in params):
+        if not np.all(np.isfinite(go_live)) or np.any(go_live != np.floor(go_live)):
+            raise ValueError("go_live_month must hold whole numbers of months")
+        lo, hi = float(go_live.min()), float(go_live.max())
+        k = int(hi - lo) + 1
+        if k <= max(64, go_live.shape[0] // 8):
+            table = fn(np.arange(k, dtype=np.float64) + lo, *params, n_years)
+            return table[(go_live - lo).astype(np.intp)]
+    return fn(go_live, *params, n_years)
+
+
+def _ramp_params(inputs: ModelInputs, c: int) -> tuple:
+    return (inputs.initial_frac[:, c], inputs.initial_months[:, c], inputs.step_frac_pm[:, c], inputs.ceiling_frac[:, c])
+
+
+def _live_months(go_live, n_years):
+    return qipp.live_months_by_year(go_live, n_years)
+
+
+def _accumulate(total, value):
+    """``total + value`` starting from 0.0, as ``zeros(...) += value`` would (same rounding)."""
+    return (0.0 + value) if total is None else total + value
+
+
 def _cohort_savings(inputs: ModelInputs, n_years: int, delay: np.ndarray, ea_scale: np.ndarray, all_scale: np.ndarray):
-    """QIPP savings per cohort and year for one outturn: returns (by_activity (n,Y,A), by_cohort (n,Y,C), ea_avoided (n,Y))."""
-    n = max(inputs.n, 1)
+    """QIPP savings per cohort and year for one outturn: returns (by_activity (m,Y,A), by_cohort (m,Y,C), ea_avoided (m,Y)).
+
+    ``m`` is 1 when nothing these figures depend on varies between scenarios, else n:
+    results are broadcast to n scenarios by the caller (no per-scenario copies of
+    the plan's own figures).
+    """
     C = inputs.go_live_month.shape[1]
-    by_activity = np.zeros((n, n_years, len(ACTIVITIES)))
-    by_cohort = np.zeros((n, n_years, C))
-    ea_avoided_total = np.zeros((n, n_years))
+    if C == 0:
+        return np.zeros((1, n_years, len(ACTIVITIES))), np.zeros((1, n_years, 0)), np.zeros((1, n_years))
+    ea_total = ae_total = op_total = avoided_total = None
+    cohorts = []
     for c in range(C):
-        go_live = np.broadcast_to(inputs.go_live_month[:, c] + delay[:, 0], (n,))
-        reduction_sum = qipp.ea_reduction_frac_sum_by_year(
-            go_live,
-            np.broadcast_to(inputs.initial_frac[:, c], (n,)),
-            np.broadcast_to(inputs.initial_months[:, c], (n,)),
-            np.broadcast_to(inputs.step_frac_pm[:, c], (n,)),
-            np.broadcast_to(inputs.ceiling_frac[:, c], (n,)),
-            n_years,
-        )
-        ea_frac_delivered = reduction_sum * ea_scale  # (n, Y) month-sums of the delivered reduction
+        go_live = inputs.go_live_month[:, c] + delay[:, 0]
+        reduction_sum = _per_go_live(qipp.ea_reduction_frac_sum_by_year, go_live, _ramp_params(inputs, c), n_years)
+        ea_frac_delivered = reduction_sum * ea_scale  # (m, Y) month-sums of the delivered reduction
         # baseline x tariff is pre-summed over the cohort's HRG lines, so baseline = 1 here
         ea_value = qipp.ea_savings_gbp(ea_frac_delivered, 1.0, inputs.ea_value_pm_gbp[:, c:c + 1], inputs.marginal_rate_frac)
         ea_avoided = qipp.ea_avoided_by_year(ea_frac_delivered, inputs.ea_count_pm[:, c:c + 1])
         ae_avoided = qipp.ea_avoided_by_year(ea_frac_delivered, inputs.ae_via_count_pm[:, c:c + 1])
         ae_value = qipp.ae_savings_gbp(ae_avoided, 1.0, inputs.ae_tariff_gbp[:, c:c + 1])
-        live = qipp.live_months_by_year(go_live, n_years)
+        live = _per_go_live(_live_months, go_live, (), n_years)
         op_value = qipp.outpatient_savings_gbp(live, inputs.op_value_pm_gbp[:, c:c + 1], inputs.op_reduction_frac, 1.0) * all_scale
-        by_activity[..., EA] += ea_value
-        by_activity[..., AE] += ae_value
-        by_activity[..., OP] += op_value
-        by_cohort[..., c] = ea_value + ae_value + op_value
-        ea_avoided_total += ea_avoided
-    return by_activity, by_cohort, ea_avoided_total
+        ea_total = _accumulate(ea_total, ea_value)
+        ae_total = _accumulate(ae_total, ae_value)
+        op_total = _accumulate(op_total, op_value)
+        cohorts.append(ea_value + ae_value + op_value)
+        avoided_total = _accumulate(avoided_total, ea_avoided)
+    zero = np.zeros((1, n_years))
+    by_activity = np.stack(np.broadcast_arrays(ea_total, ae_total, op_total, zero), axis=-1)
+    by_cohort = np.stack(np.broadcast_arrays(*cohorts), axis=-1)
+    return by_activity, by_cohort, avoided_total
 
 
 def _full_year_effect(inputs: ModelInputs, n_years: int) -> np.ndarray:
-    n = max(inputs.n, 1)
-    total = np.zeros((n, n_years))
+    total = None
+    scale = inputs.ea_delivery_frac * inputs.savings_delivery_frac
     for c in range(inputs.go_live_month.shape[1]):
-        frac = qipp.ea_full_year_effect_frac_by_year(
-            np.broadcast_to(inputs.go_live_month[:, c] + inputs.delay_months[:, 0], (n,)),
-            np.broadcast_to(inputs.initial_frac[:, c], (n,)),
-            np.broadcast_to(inputs.initial_months[:, c], (n,)),
-            np.broadcast_to(inputs.step_frac_pm[:, c], (n,)),
-            np.broadcast_to(inputs.ceiling_frac[:, c], (n,)),
-            n_years,
-        )
-        scale = inputs.ea_delivery_frac * inputs.savings_delivery_frac
-        total += qipp.ea_savings_gbp(frac * scale, 1.0, inputs.ea_value_pm_gbp[:, c:c + 1], inputs.marginal_rate_frac)
-    return total
+        go_live = inputs.go_live_month[:, c] + inputs.delay_months[:, 0]
+        frac = _per_go_live(qipp.ea_full_year_effect_frac_by_year, go_live, _ramp_params(inputs, c), n_years)
+        total = _accumulate(total, qipp.ea_savings_gbp(frac * scale, 1.0, inputs.ea_value_pm_gbp[:, c:c + 1], inputs.marginal_rate_frac))
+    return np.zeros((1, n_years)) if total is None else total
 
 
 def _by_activity(values_gbp: np.ndarray, activity_index: np.ndarray) -> np.ndarray:
@@ -143,24 +170,31 @@ def evaluate(inputs: ModelInputs, n_years: int) -> ModelOutputs:
     zeros_delay = np.zeros((1, 1))
     ones = np.ones((1, 1))
 
-    # 1. QIPP: planned (as written) and delivered (the scenario's outturn)
+    # 1. QIPP: planned (as written) and delivered (the scenario's outturn).  Figures are
+    # computed at the smallest leading axis their inputs need (1 when nothing they
+    # depend on is swept) and broadcast to n scenarios only where they are returned.
+    A = len(ACTIVITIES)
     ea_scale = inputs.ea_delivery_frac * inputs.savings_delivery_frac
     planned_act, _, ea_avoided_planned = _cohort_savings(inputs, Y, zeros_delay, ones, ones)
     delivered_act, delivered_cohort, ea_avoided = _cohort_savings(
         inputs, Y, inputs.delay_months, ea_scale, inputs.savings_delivery_frac
     )
-    planned_act = np.broadcast_to(planned_act, (n, Y, len(ACTIVITIES)))
     qipp_planned = planned_act.sum(axis=-1)
     qipp_gross = delivered_act.sum(axis=-1)
     qipp_net = qipp.net_savings_gbp(qipp_gross, inputs.qipp_investment_gbp)
 
     # 2. Scheme benefits and the overlap with QIPP (counted once)
-    benefits_planned = np.broadcast_to(_by_activity(inputs.scheme_benefits_gbp, inputs.scheme_activity), (n, Y, len(ACTIVITIES)))
-    benefit_scale = np.ones((n, 1, len(ACTIVITIES))) * inputs.savings_delivery_frac[:, :, None]
-    benefit_scale[..., EA] = benefit_scale[..., EA] * np.broadcast_to(inputs.ea_delivery_frac, (n, 1))
-    benefits_delivered = savings.delivered_gbp(benefits_planned, benefit_scale)
+    benefits_planned = _by_activity(inputs.scheme_benefits_gbp, inputs.scheme_activity)
     overlap_planned = savings.overlap_gbp(planned_act, benefits_planned)
-    overlap_delivered = savings.overlap_gbp(delivered_act, benefits_delivered)
+    if np.any(benefits_planned):
+        m = max(inputs.savings_delivery_frac.shape[0], inputs.ea_delivery_frac.shape[0])
+        benefit_scale = np.ones((m, 1, A)) * inputs.savings_delivery_frac[:, :, None]
+        benefit_scale[..., EA] = benefit_scale[..., EA] * np.broadcast_to(inputs.ea_delivery_frac, (m, 1))
+        benefits_delivered = savings.delivered_gbp(benefits_planned, benefit_scale)
+        overlap_delivered = savings.overlap_gbp(delivered_act, benefits_delivered)
+    else:  # no scheme claims a benefit: delivered benefits and their overlap are exactly 0
+        benefits_delivered = np.zeros((1, Y, A))
+        overlap_delivered = np.zeros((1, Y, A))
     savings_planned = savings.savings_counted_once_gbp(qipp_planned, benefits_planned.sum(-1), overlap_planned.sum(-1))
     savings_delivered = savings.savings_counted_once_gbp(qipp_gross, benefits_delivered.sum(-1), overlap_delivered.sum(-1))
 
@@ -172,8 +206,9 @@ def evaluate(inputs: ModelInputs, n_years: int) -> ModelOutputs:
     M = inputs.metrics_baseline.shape[0]
     if M:
         achievement = p4p.achievement_frac(inputs.metrics_baseline, inputs.metrics_target,
-                                           np.broadcast_to(inputs.metrics_actual, (n, M)), inputs.metrics_higher_is_better)
-        overall = p4p.overall_achievement_frac(achievement)
+                                           inputs.metrics_actual, inputs.metrics_higher_is_better)
+        achievement = np.broadcast_to(achievement, (n, M))
+        overall = np.broadcast_to(p4p.overall_achievement_frac(achievement[:inputs.metrics_actual.shape[0]]), (n,))
     else:
         achievement = np.zeros((n, 0))
         overall = np.ones(n)
@@ -214,8 +249,9 @@ def evaluate(inputs: ModelInputs, n_years: int) -> ModelOutputs:
     bed_years = (np.arange(Y) >= inputs.beds_from_year).astype(float)[None, :]
     beds = shortfall.beds_not_closed_cost_gbp(inputs.beds_not_closed, inputs.bed_days_pa * bed_years, inputs.bed_day_cost_gbp)
     demographic = np.broadcast_to(inputs.demographic_above_plan_gbp, (n, Y))
-    parts = np.stack(np.broadcast_arrays(not_delivered, admissions, beds, demographic), axis=-1)
-    total = shortfall.total_shortfall_gbp(*(parts[..., k] for k in range(parts.shape[-1])))
+    components = np.broadcast_arrays(not_delivered, admissions, beds, demographic)
+    parts = np.stack(components, axis=-1)
+    total = shortfall.total_shortfall_gbp(*components)
 
     # 5. Contingency and the waterfall
     if inputs.contingency_basis == "p4p_sum":
@@ -238,25 +274,30 @@ def evaluate(inputs: ModelInputs, n_years: int) -> ModelOutputs:
 
     # 6. Five-year picture
     net_qipp_all = qipp_net + inputs.other_net_qipp_gbp
+    full_year_effect = _full_year_effect(inputs, Y)
+
+    def per_scenario(a: np.ndarray) -> np.ndarray:
+        return np.broadcast_to(a, (n,) + a.shape[1:])
+
     ccg_after = five_year.ccg_outturn_after_qipp_gbp(inputs.ccg_outturn_before_gbp, net_qipp_all)
     asc_gap = five_year.asc_gap_gbp(inputs.asc_pressure_gbp, inputs.asc_funding_change_gbp, inputs.asc_savings_target_gbp)
     system_gap = five_year.system_gap_gbp(ccg_after, asc_gap)
 
     return ModelOutputs(
-        qipp_planned_by_activity_gbp=planned_act,
-        qipp_by_activity_gbp=delivered_act,
-        qipp_by_cohort_gbp=delivered_cohort,
-        qipp_planned_gbp=qipp_planned,
-        qipp_gross_gbp=qipp_gross,
-        qipp_net_gbp=qipp_net,
-        qipp_full_year_effect_gbp=_full_year_effect(inputs, Y),
-        ea_avoided_planned=np.broadcast_to(ea_avoided_planned, (n, Y)),
-        ea_avoided=ea_avoided,
-        benefits_planned_by_activity_gbp=benefits_planned,
-        benefits_by_activity_gbp=benefits_delivered,
-        overlap_planned_by_activity_gbp=overlap_planned,
-        savings_planned_gbp=savings_planned,
-        savings_delivered_gbp=savings_delivered,
+        qipp_planned_by_activity_gbp=per_scenario(planned_act),
+        qipp_by_activity_gbp=per_scenario(delivered_act),
+        qipp_by_cohort_gbp=per_scenario(delivered_cohort),
+        qipp_planned_gbp=per_scenario(qipp_planned),
+        qipp_gross_gbp=per_scenario(qipp_gross),
+        qipp_net_gbp=per_scenario(qipp_net),
+        qipp_full_year_effect_gbp=per_scenario(full_year_effect),
+        ea_avoided_planned=per_scenario(ea_avoided_planned),
+        ea_avoided=per_scenario(ea_avoided),
+        benefits_planned_by_activity_gbp=per_scenario(benefits_planned),
+        benefits_by_activity_gbp=per_scenario(benefits_delivered),
+        overlap_planned_by_activity_gbp=per_scenario(overlap_planned),
+        savings_planned_gbp=per_scenario(savings_planned),
+        savings_delivered_gbp=per_scenario(savings_delivered),
         p4p_sum_gbp=p4p_sum,
         p4p_released_q_gbp=released_q,
         p4p_released_gbp=released,

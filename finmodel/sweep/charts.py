@@ -1,0 +1,89 @@
+"""PNG charts of a sweep (matplotlib, Agg backend: no display needed).
+
+* :func:`tornado_chart`: one horizontal bar per input, from the total shortfall
+  with the input at its low value to that at its high value, largest swing on top.
+* :func:`histogram_chart`: the distribution of the total shortfall, drawn from the
+  streaming summary's fine histogram (regrouped into about 60 bars); the values
+  themselves are never kept.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from finmodel.sweep.summaries import StreamingSummary
+
+__all__ = ["tornado_chart", "histogram_chart", "coarse_histogram"]
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def coarse_histogram(summary: StreamingSummary, bars: int = 60) -> tuple[np.ndarray, np.ndarray]:
+    """(edges (k+1,), counts (k,)) regrouped from the summary's bins; overflow cells go to the end bars.
+
+    The counts sum to ``summary.count``.  A summary that saw only one distinct
+    value gives one bar of width 1 around it.
+    """
+    if summary.bounds is None:
+        v = summary.result((50,))["min"] if summary.count else 0.0
+        return np.array([v - 0.5, v + 0.5]), np.array([summary.count])
+    lo, hi = summary.bounds
+    cnt = summary._cnt  # cells: [below lo, n_bins bins, above hi]
+    inner = cnt[1:-1]
+    group = max(1, int(np.ceil(inner.size / bars)))
+    pad = (-inner.size) % group
+    counts = np.concatenate([inner, np.zeros(pad, dtype=inner.dtype)]).reshape(-1, group).sum(axis=1)
+    width = (hi - lo) / inner.size * group
+    edges = lo + width * np.arange(counts.size + 1)
+    counts[0] += cnt[0]
+    counts[-1] += cnt[-1]
+    return edges, counts
+
+
+def tornado_chart(rows: list[dict], path: str | Path, title: str = "Tornado: total shortfall") -> Path:
+    plt = _plt()
+    rows = list(rows)[::-1]  # largest swing at the top
+    fig, ax = plt.subplots(figsize=(9, 1.0 + 0.45 * max(len(rows), 1)))
+    base = rows[0]["shortfall_at_base_gbp"] / 1e6 if rows else 0.0
+    for i, r in enumerate(rows):
+        lo, hi = r["shortfall_at_low_gbp"] / 1e6, r["shortfall_at_high_gbp"] / 1e6
+        ax.barh(i, lo - base, left=base, color="#4c72b0", label="input low" if i == 0 else None)
+        ax.barh(i, hi - base, left=base, color="#dd8452", label="input high" if i == 0 else None)
+    ax.axvline(base, color="black", lw=0.8)
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels([r["input"] for r in rows], fontsize=8)
+    ax.set_xlabel("total shortfall over all years [£m]")
+    ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return Path(path)
+
+
+def histogram_chart(summary: StreamingSummary, path: str | Path, title: str = "Total shortfall") -> Path:
+    plt = _plt()
+    edges, counts = coarse_histogram(summary)
+    fig, ax = plt.subplots(figsize=(8, 4))
+    ax.bar(edges[:-1] / 1e6, counts / max(summary.count, 1), width=np.diff(edges) / 1e6, align="edge", color="#4c72b0")
+    if summary.count:
+        p = summary.percentiles((5, 50, 95))
+        for q, v in zip((5, 50, 95), p):
+            ax.axvline(v / 1e6, color="black", ls="--", lw=0.8)
+            ax.text(v / 1e6, ax.get_ylim()[1] * 0.95, f"P{q}", fontsize=8, ha="center")
+    ax.set_xlabel("total shortfall over all years [£m]")
+    ax.set_ylabel("share of scenarios")
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return Path(path)
