@@ -122,10 +122,30 @@ def _scenario_results(plan_path: str, current: RunResult) -> list[RunResult]:
     return results
 
 
-def _write_workbook(result: RunResult, plan_path: str, path: Path) -> Path:
+def sweep_summary_for_workbook(doc: dict) -> dict:
+    """A sweep's summary.json (as `finmodel sweep` writes it) -> the Sensitivity sheet's layout."""
+    return {
+        "method": doc.get("method"), "n": doc.get("n"), "seed": doc.get("seed"), "output": "shortfall_total_gbp",
+        "percentiles": doc.get("outputs", {}),
+        "tornado": [{"input": t["input"], "low": t["low_value"], "high": t["high_value"],
+                     "output_low": t["shortfall_at_low_gbp"], "output_high": t["shortfall_at_high_gbp"]}
+                    for t in doc.get("tornado", [])],
+    }
+
+
+def _read_sweep_summary(path: str | None) -> dict | None:
+    if not path:
+        return None
+    try:
+        return sweep_summary_for_workbook(json.loads(Path(path).read_text("utf-8")))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ScenarioError(f"--sweep-summary {path}: not a summary.json written by `finmodel sweep` ({exc})") from None
+
+
+def _write_workbook(result: RunResult, plan_path: str, path: Path, sweep_summary: dict | None = None) -> Path:
     from finmodel.report.template2 import write_template2
 
-    return write_template2(result, path, scenario_results=_scenario_results(plan_path, result))
+    return write_template2(result, path, scenario_results=_scenario_results(plan_path, result), sweep_summary=sweep_summary)
 
 
 def cmd_run(args: argparse.Namespace, console: Console) -> int:
@@ -145,7 +165,7 @@ def cmd_template2(args: argparse.Namespace, console: Console) -> int:
     default = OUTPUTS_DIR / result.plan_name / result.scenario.name / WORKBOOK_NAME
     path = Path(args.out) if args.out else default
     path.parent.mkdir(parents=True, exist_ok=True)
-    _write_workbook(result, args.plan, path)
+    _write_workbook(result, args.plan, path, _read_sweep_summary(args.sweep_summary))
     console.print(f"Template 2 workbook for {result.plan.hwb.name} ({result.scenario.name}) written to {path}")
     return 0
 
@@ -203,24 +223,30 @@ def cmd_sweep(args: argparse.Namespace, console: Console) -> int:
 def print_sweep(doc: dict, console: Console) -> None:
     console.print(f"[bold]Sweep[/bold] of {doc['plan']} under {doc['scenario']}: {doc['method']}, n = {doc['n']:,}, "
                   f"seed {doc['seed']}, {doc['elapsed_s']:.1f} s.  Figures in £000.")
-    risk = doc["risk"]
-    console.print(f"P(shortfall > contingency) = {risk['prob_shortfall_exceeds_contingency']:.1%};  "
-                  f"P(unfunded gap) = {risk['prob_unfunded_gap']:.1%};  mean shortfall £{risk['mean_shortfall_gbp']/1000:,.1f}k;  "
-                  f"expected shortfall of the worst 5% £{risk['expected_shortfall_worst_5pct_gbp']/1000:,.1f}k")
-    pct_keys = [k for k in next(iter(doc["outputs"].values())) if k.startswith("p") and k[1:].replace(".", "").isdigit()]
+    risk = doc.get("risk") or {}
+    if "prob_shortfall_exceeds_contingency" in risk:
+        console.print(f"P(shortfall > contingency) = {risk['prob_shortfall_exceeds_contingency']:.1%};  "
+                      f"P(unfunded gap) = {risk['prob_unfunded_gap']:.1%};  mean shortfall £{risk['mean_shortfall_gbp']/1000:,.1f}k;  "
+                      f"expected shortfall of the worst 5% £{risk['expected_shortfall_worst_5pct_gbp']/1000:,.1f}k")
+    else:
+        console.print("P(shortfall > contingency): not estimated (the tornado method samples no distribution).")
+    outputs = doc.get("outputs") or {}
+    pct_keys = [k for k in next(iter(outputs.values()), {}) if k.startswith("p") and k[1:].replace(".", "").isdigit()]
     table = Table(title="Distribution of each output over all scenarios (£000)", title_justify="left")
     table.add_column("output", style="bold")
     for k in ["mean", *pct_keys, "min", "max"]:
         table.add_column(k, justify="right")
-    for name, s in doc["outputs"].items():
+    for name, s in outputs.items():
         table.add_row(name, *[_k(s[k]) if s.get(k) is not None else "-" for k in ["mean", *pct_keys, "min", "max"]])
-    console.print(table)
+    if outputs:
+        console.print(table)
     partners = Table(title="Partners' payments (£000)", title_justify="left")
     for col in ("partner", "expected", "P95"):
         partners.add_column(col, justify="right" if col != "partner" else "left")
-    for name, p in risk["partners"].items():
+    for name, p in risk.get("partners", {}).items():
         partners.add_row(name, _k(p["expected_payment_gbp"]), _k(p["p95_payment_gbp"]))
-    console.print(partners)
+    if risk.get("partners"):
+        console.print(partners)
     if doc.get("tornado"):
         t = Table(title="Tornado: swing of the total shortfall per input, others at their medians (£000)", title_justify="left")
         for col in ("input", "low", "high", "shortfall at low", "shortfall at high", "swing"):
@@ -292,6 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("plan", nargs="?", default=str(DEFAULT_PLAN), help="plan file (TOML)")
     p.add_argument("--scenario", default="base", help="scenario name or path; default: base")
     p.add_argument("--out", help=f"workbook path; default outputs/<plan>/<scenario>/{WORKBOOK_NAME}")
+    p.add_argument("--sweep-summary", metavar="JSON", help="summary.json of a `finmodel sweep` run, for the Sensitivity sheet")
     p.set_defaults(func=cmd_template2)
 
     p = sub.add_parser("import-template2", help="turn a Template 2 workbook back into a plan TOML",

@@ -1,0 +1,50 @@
+"""`finmodel sweep` and the workbook's Sensitivity sheet, through a subprocess."""
+
+import json
+
+import openpyxl
+
+from tests.support.plans import LUTON
+from tests.test_cli import finmodel
+
+
+def test_sweep_json_and_files(tmp_path):
+    out = tmp_path / "sw"
+    res = finmodel("sweep", LUTON, "--scenario", "luton-sensitivity", "--method", "lhs", "-n", "3000", "--seed", "7",
+                   "--out", out, "--json")
+    assert res.returncode == 0, res.stderr
+    doc = json.loads(res.stdout)
+    assert doc["n"] == 3000 and doc["seed"] == 7 and doc["method"] == "lhs"
+    s = doc["outputs"]["shortfall_total_gbp"]
+    assert s["count"] == 3000 and s["p5"] <= s["p50"] <= s["p95"]
+    assert 0 <= doc["risk"]["prob_shortfall_exceeds_contingency"] <= 1
+    for name in ("summary.json", "tornado.png", "shortfall_histogram.png", "tornado.csv"):
+        assert (out / name).exists(), name
+    # the same seed gives the same numbers
+    again = json.loads(finmodel("sweep", LUTON, "-n", "3000", "--seed", "7", "--out", tmp_path / "sw2", "--json").stdout)
+    assert again["outputs"] == doc["outputs"]
+
+
+def test_sweep_prints_a_readable_summary(tmp_path):
+    res = finmodel("sweep", LUTON, "--method", "tornado", "--out", tmp_path / "t")
+    assert res.returncode == 0, res.stderr
+    assert "Tornado" in res.stdout and "Break-even" in res.stdout and "P(shortfall > contingency)" in res.stdout
+
+
+def test_sweep_unknown_input_exit_2(tmp_path):
+    scen = tmp_path / "bad-sweep.toml"
+    scen.write_text('name = "bad"\n[set]\n[sweep.inputs]\n"outturn.nope" = { dist = "uniform", low = 0, high = 1 }\n', "utf-8")
+    res = finmodel("sweep", LUTON, "--scenario", scen, "-n", "100", "--out", tmp_path / "o")
+    assert res.returncode == 2 and "outturn.nope" in res.stderr and "Traceback" not in res.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_workbook_sensitivity_sheet_from_a_sweep(tmp_path):
+    out = tmp_path / "sw"
+    assert finmodel("sweep", LUTON, "-n", "2000", "--seed", "1", "--out", out).returncode == 0
+    book = tmp_path / "l.xlsx"
+    res = finmodel("template2", LUTON, "--out", book, "--sweep-summary", out / "summary.json")
+    assert res.returncode == 0, res.stderr
+    ws = openpyxl.load_workbook(book)["Sensitivity"]
+    text = " ".join(str(c.value) for row in ws.iter_rows() for c in row if c.value is not None)
+    assert "shortfall_total_gbp" in text and "Tornado" in text and "no sweep run" not in text
