@@ -230,3 +230,11 @@ def test_five_year_profile_luton():
     assert o.asc_gap_gbp[0, 0] == pytest.approx(1_375_000)
     # deficit in 2014/15 and 2015/16, surplus from 2016/17 (seed 003's chart)
     assert np.all(o.ccg_outturn_after_gbp[0, :2] < 0) and np.all(o.ccg_outturn_after_gbp[0, 2:] > 0)
+
+
+def test_ceiling_never_reached_is_reported_not_rejected():
+    data = plan_with_qipp(benefits=False)
+    data["qipp"]["cohorts"][0]["step_pp_pm"] = 0.5  # 20% + 0.5pp a month needs 24 steps: past March 2016
+    r = result(data)
+    assert len(r.warnings) == 1 and "never reaches its 32% ceiling" in r.warnings[0]
+    assert not result(plan_with_qipp(benefits=False)).warnings  # +2pp reaches 32% in Jan 2016
