@@ -117,7 +117,7 @@ def print_checks(result: RunResult, console: Console) -> None:
 def _scenario_results(plan_path: str, current: RunResult) -> list[RunResult]:
     """Every shipped scenario of the plan, for the workbook's Scenarios sheet (the current one reused)."""
     results = []
-    for name in list_scenarios():
+    for name in list_scenarios(include_sweeps=False):
         results.append(current if name == current.scenario.name else run(plan_path, name))
     return results
 
@@ -268,7 +268,7 @@ def cmd_check(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_compare(args: argparse.Namespace, console: Console) -> int:
-    names = args.scenarios or list_scenarios()
+    names = args.scenarios or list_scenarios(include_sweeps=False)
     results = [run(args.plan, name) for name in names]
     df = tables.compare(results)
     if args.json:

@@ -180,13 +180,27 @@ def load_scenario(name_or_path: str, scenario_dir: Path | None = None) -> Scenar
     )
 
 
-def list_scenarios(scenario_dir: Path | None = None) -> list[str]:
-    """Names of the scenario files shipped in ``scenarios/`` (base first)."""
+def list_scenarios(scenario_dir: Path | None = None, include_sweeps: bool = True) -> list[str]:
+    """Names of the scenario files shipped in ``scenarios/`` (base first).
+
+    ``include_sweeps=False`` leaves out files that only define a sweep (a ``[sweep]``
+    table and no overrides): as a single scenario they are the base case again.
+    """
     d = scenario_dir or SCENARIO_DIR
     names = sorted(p.stem for p in d.glob("*.toml")) if d.exists() else []
+    if not include_sweeps:
+        names = [n for n in names if not _sweep_only(d / f"{n}.toml")]
     if "base" in names:
         names.remove("base")
     return ["base"] + names
+
+
+def _sweep_only(path: Path) -> bool:
+    try:
+        data = read_toml(path)
+    except PlanError:
+        return False
+    return bool(data.get("sweep")) and not data.get("set")
 
 
 def apply_scenario(plan_data: dict[str, Any], plan_path: str | Path, scenario: Scenario) -> Plan:

@@ -69,3 +69,9 @@ def test_unknown_scenario_file_key(tmp_path):
     path.write_text('name = "s"\nsett = {}\n', "utf-8")
     with pytest.raises(ScenarioError, match="sett"):
         load_scenario(str(path))
+
+
+def test_sweep_only_scenarios_are_left_out_of_comparisons():
+    assert "luton-sensitivity" in list_scenarios()
+    assert "luton-sensitivity" not in list_scenarios(include_sweeps=False)
+    assert "admissions-grow" in list_scenarios(include_sweeps=False)
