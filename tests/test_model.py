@@ -238,3 +238,30 @@ def test_ceiling_never_reached_is_reported_not_rejected():
     r = result(data)
     assert len(r.warnings) == 1 and "never reaches its 32% ceiling" in r.warnings[0]
     assert not result(plan_with_qipp(benefits=False)).warnings  # +2pp reaches 32% in Jan 2016
+
+
+def test_original_p4p_design_and_the_70_pct_rule():
+    data = plan_with_qipp(benefits=False)
+    data["p4p"].update(design="original", performance_pool=1_000_000)
+    data["metrics"] = [
+        {"name": "Residential admissions", "unit": "per 100,000", "higher_is_better": False,
+         "baseline": 432.7, "target": 424.1, "source": "seed 000"},
+    ]
+    o = result(data).outputs
+    # targets met: April 2015 £250k conditions + £250k metrics, October 2015 £500k = £1,000,000 released
+    assert o.p4p_released_q_gbp[0] == pytest.approx([500_000, 0, 500_000, 0], abs=PENNY)
+    assert bool(o.contingency_funding_allowed[0])
+    # outturn 428.4: (428.4 - 432.7) / (424.1 - 432.7) = 50% achieved:
+    # released 250,000 + 250,000 x 0.5 + 500,000 x 0.5 = 625,000; below 70% so a recovery plan is needed
+    o = result(data, metrics_actual={"Residential admissions": 428.4}).outputs
+    assert o.metrics_achievement_frac[0, 0] == pytest.approx(0.5)
+    assert o.p4p_released_gbp[0] == pytest.approx(625_000, abs=PENNY)
+    assert not bool(o.contingency_funding_allowed[0])
+
+
+@pytest.mark.parametrize("pct,credible,rag", [(3.5, False, "Green"), (3.0, True, "Amber"), (3.0, False, "Red")])
+def test_p4p_ambition_check(pct, credible, rag):
+    data = plan_with_qipp(benefits=False)
+    data["p4p"].update(planned_reduction_pct=pct, credible_case_claimed=credible)
+    check = {c.key: c for c in result(data).checks}["p4p_ambition"]
+    assert check.rag == rag and f"{pct:g}%" in check.reason
