@@ -86,9 +86,12 @@ def print_summary(result: RunResult, console: Console) -> None:
     if plan.qipp is not None:
         console.print(_df_table(tables.qipp_by_year(result).drop(index="Emergency admissions avoided (count)"), "QIPP savings by financial year (£000)"))
         console.print(_df_table(tables.qipp_by_cohort(result), "QIPP gross savings by cohort (£000)"))
+        console.print(_df_table(tables.qipp_monthly_grid(result), "QIPP savings month by month, all cohorts (£000)"))
     overlaps = tables.overlaps(result)
     if not overlaps.empty and overlaps["overlap_gbp"].sum() > 0:
         console.print(_df_table(overlaps.set_index(["year", "activity"]), "Savings claimed by both QIPP and schemes (£000)"))
+    elif plan.qipp is not None:
+        console.print("No saving is claimed by both a scheme and QIPP (nothing counted twice).")
     if plan.five_year is not None:
         console.print(_df_table(tables.five_year(result), "Five-year profile (£000)"))
     if plan.p4p is not None:

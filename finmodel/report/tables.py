@@ -152,6 +152,16 @@ def qipp_monthly(result: RunResult) -> pd.DataFrame:
     return pd.DataFrame.from_records(records)
 
 
+def qipp_monthly_grid(result: RunResult) -> pd.DataFrame:
+    """Monthly QIPP savings of all cohorts: one row per financial year, one column per month (Apr..Mar), £."""
+    months = ["Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "Jan", "Feb", "Mar"]
+    total = result.monthly_qipp_gbp.sum(axis=(0, 2)).reshape(len(result.plan.years), 12)
+    df = pd.DataFrame(total, index=_years(result), columns=months)
+    df["Year"] = total.sum(axis=1)
+    df.index.name = "financial year"
+    return df
+
+
 def overlaps(result: RunResult) -> pd.DataFrame:
     """QIPP vs scheme benefits per activity and year; the overlap is counted once."""
     o = result.outputs
