@@ -1,10 +1,10 @@
 """The pooled budget of a plan: contributions and schemes -> arrays -> core.pool -> PoolResult.
 
-Data flows one way.  This module turns a validated :class:`~finmodel.plan.Plan`
-into numpy arrays (scenarios on axis 0, here ``n == 1`` for a named scenario),
-calls the pure formulas in :mod:`finmodel.core`, and gathers the arrays into
-result objects.  Tables and files are made from those results in
-:mod:`finmodel.report`, never here.
+Turns a validated :class:`~finmodel.plan.Plan` into numpy arrays (scenarios on
+axis 0; ``n == 1`` for the plan as written, or ``n`` rows of contribution amounts
+for a sweep), calls the pure formulas of :mod:`finmodel.core.pool`, and gathers
+them into a :class:`PoolResult`.  The national £135m / £130m / £300m shares come
+from ``finmodel/data/national_totals.toml`` through :mod:`finmodel.national`.
 """
 
 from __future__ import annotations
@@ -14,13 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from finmodel.core import pool as pool_core
-from finmodel.national import (
-    CARE_ACT_NATIONAL_GBP,
-    CARERS_NATIONAL_GBP,
-    REABLEMENT_NATIONAL_GBP,
-    national_amount_gbp,
-    national_totals,
-)
+from finmodel.national import national_amount_gbp, national_totals
 from finmodel.plan import CAPITAL_STREAMS, AreaOfSpend, Commissioner, Plan, Stream
 
 ALL_STREAMS = list(Stream)
@@ -158,7 +152,7 @@ def compute_pool(plan: Plan, contribution_amounts_gbp: np.ndarray | None = None,
     care_act = _per_year(plan, plan.care_act.amount)
     carers = _per_year(plan, plan.carers.amount)
 
-    def share_of_national(stream: Stream, national_fallback_gbp: float | None) -> np.ndarray:
+    def share_of_national(stream: Stream) -> np.ndarray:
         share = stream_share_frac(plan, stream)
         if share is None:
             return np.full(n_years, np.nan)
@@ -195,10 +189,10 @@ def compute_pool(plan: Plan, contribution_amounts_gbp: np.ndarray | None = None,
         protection_schemes_gbp=spend @ protects,
         protection_pct_of_pool=100.0 * pool_core.share_of_pool_frac(protection_stated, pool),
         care_act_gbp=care_act,
-        care_act_share_gbp=share_of_national(Stream.care_act_revenue, CARE_ACT_NATIONAL_GBP),
+        care_act_share_gbp=share_of_national(Stream.care_act_revenue),
         carers_gbp=carers,
-        carers_share_gbp=share_of_national(Stream.carers_breaks, CARERS_NATIONAL_GBP),
+        carers_share_gbp=share_of_national(Stream.carers_breaks),
         reablement_gbp=by_stream[..., ALL_STREAMS.index(Stream.ccg_reablement)],
-        reablement_share_gbp=share_of_national(Stream.ccg_reablement, REABLEMENT_NATIONAL_GBP),
+        reablement_share_gbp=share_of_national(Stream.ccg_reablement),
         national_shares_frac=shares,
     )

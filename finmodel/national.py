@@ -10,13 +10,6 @@ from importlib import resources
 
 from finmodel.plan import Stream
 
-#: National Care Act revenue in 2015/16, inside the CCG contribution [£] (public).
-CARE_ACT_NATIONAL_GBP = 135_000_000.0
-#: National carers' breaks funding in 2015/16 [£] (seed 002).
-CARERS_NATIONAL_GBP = 130_000_000.0
-#: National CCG reablement funding in 2015/16 [£] (seed 002).
-REABLEMENT_NATIONAL_GBP = 300_000_000.0
-
 
 @dataclass(frozen=True)
 class NationalLine:

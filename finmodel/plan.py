@@ -514,10 +514,9 @@ def _check_year_keys(plan: Plan, problems: list) -> None:
 
 
 def _check_references(plan: Plan, problems: list) -> None:
-    total_pct = sum(c.share_in_hwb_pct for c in plan.hwb.ccgs)
     if plan.hwb.two_tier and not plan.hwb.district_councils:
         problems.append(("hwb.district_councils", [], "a two-tier area must name its district councils (DFG pass-through)"))
-    del total_pct  # each CCG's share is its own fraction; they need not sum to 100
+    # each CCG's share_in_hwb_pct is its own fraction of that CCG; they need not sum to 100
     contributed = {(c.stream) for c in plan.contributions}
     ids: set[str] = set()
     for i, s in enumerate(plan.schemes):

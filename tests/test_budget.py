@@ -124,3 +124,14 @@ def test_central_bedfordshire_totals():
     assert pool.pool_gbp[0, 1] == pytest.approx(15_290_000, abs=PENNY)
     assert pool.margin_gbp[0] == pytest.approx([0, 0], abs=PENNY)
     assert np.all(np.abs(pool.unallocated_gbp[0]) < PENNY)
+
+
+def test_national_totals_carry_their_sources():
+    from finmodel.national import national_amount_gbp, national_totals
+
+    # domain.md section 2: 1.9 + 1.1 + 0.13 + 0.3 + 0.22 + 0.134 = £3.784bn in 2015/16 (Care Act £135m inside the £1.9bn)
+    counted = sum(l.amount_gbp for l in national_totals() if l.year == "2015/16" and l.within is None)
+    assert counted == pytest.approx(3_784_000_000)
+    assert national_amount_gbp("2015/16", Stream.care_act_revenue) == 135_000_000
+    assert national_amount_gbp("2014/15", Stream.nhs_transfer_s256) == 1_100_000_000  # £900m + £200m
+    assert all(l.source for l in national_totals())
