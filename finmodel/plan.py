@@ -432,7 +432,7 @@ class PlanError(ValueError):
     def __init__(self, path: str | Path, problems: list[tuple[str, Any, str]]):
         self.path = str(path)
         self.problems = problems
-        lines = [f"{field} = {value!r}: {why}" for field, value, why in problems]
+        lines = [f"{field}: {why}" if value == "(missing)" else f"{field} = {value!r}: {why}" for field, value, why in problems]
         head = f"Invalid plan file {self.path}: "
         if len(lines) == 1:
             message = head + lines[0] + "."
@@ -468,7 +468,7 @@ def plan_errors_from_validation(path: str | Path, data: Any, exc: ValidationErro
         # pydantic appends the enum/literal member or validator name to some locs
         field = _loc_to_path(loc)
         value = _value_at(data, loc)
-        why = err["msg"]
+        why = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             why = "unknown key (not part of a plan; check the spelling)"
         elif err["type"] == "missing":
