@@ -374,6 +374,7 @@ class _Builder:
                 f = f"=SUMIFS({amt_rng},{yr_rng},{cell_ref(org_hdr, 2 + y)},{org_rng},$A${r + 1})"
                 write_formula(ws, r, 2 + y, f, _f(pool.by_year_org_gbp[0, y, o]), s.calc_k)
             r += 1
+        r = self.template_contributions(ws, r + 1, org_hdr, amt_rng, yr_rng, org_rng, st_rng)
         ws.set_column(0, 0, 30)
         ws.set_column(1, 1, 32)
         ws.set_column(2, 2 + self.Y, 14)
@@ -393,6 +394,49 @@ class _Builder:
             chart.set_y_axis({"num_format": "£#,##0,\"k\""})
             ws.insert_chart(year_hdr, 3 + self.Y, chart, {"x_scale": 1.4, "y_scale": 1.2})
         self.finish(ws, hdr + 1, 0, hdr + 1)
+
+    def template_contributions(self, ws, r: int, org_hdr: int, amt_rng: str, yr_rng: str, org_rng: str, st_rng: str) -> int:
+        """The NHS return's funding table: per organisation, 2014/15 spend on BCF schemes, and the
+        2015/16 minimum contribution, additional contribution and actual (total) contribution.
+
+        minimum = everything the organisation puts in 2015/16 except the additional_* streams;
+        actual = minimum + additional.  Returns the next free row.
+        """
+        s, plan = self.s, self.plan
+        if "2014/15" not in self.years or "2015/16" not in self.years:
+            return r
+        c14, c15 = 2 + self.years.index("2014/15"), 2 + self.years.index("2015/16")
+        write_text(ws, r, 0, "Contributions by organisation, as the NHS return lays them out", s.title)
+        r += 1
+        self.header(ws, r, ["Organisation", "", "2014/15 spend on BCF schemes", "2015/16 minimum contribution",
+                            "2015/16 additional contribution", "2015/16 actual contribution"])
+        r += 1
+        first = r
+        additional = {Stream.additional_council, Stream.additional_ccg}
+        for org in self.r.pool.organisations:
+            lines = [c for c in plan.contributions if c.organisation == org]
+            v14 = sum(c.amount for c in lines if c.year == "2014/15")
+            extra = sum(c.amount for c in lines if c.year == "2015/16" and c.stream in additional)
+            total = sum(c.amount for c in lines if c.year == "2015/16")
+            write_text(ws, r, 0, org, s.text)
+            by = f"{org_rng},$A${r + 1}"
+            y14, y15 = cell_ref(org_hdr, c14), cell_ref(org_hdr, c15)
+            write_formula(ws, r, 2, f"=SUMIFS({amt_rng},{yr_rng},{y14},{by})", _f(v14), s.calc_k)
+            add = "+".join(f'SUMIFS({amt_rng},{yr_rng},{y15},{by},{st_rng},"{a.value}")' for a in sorted(additional, key=lambda a: a.value))
+            write_formula(ws, r, 4, f"={add}", _f(extra), s.calc_k)
+            write_formula(ws, r, 5, f"=SUMIFS({amt_rng},{yr_rng},{y15},{by})", _f(total), s.calc_k)
+            write_formula(ws, r, 3, f"={cell_ref(r, 5, False)}-{cell_ref(r, 4, False)}", _f(total - extra), s.calc_k)
+            r += 1
+        write_text(ws, r, 0, "Total", s.bold)
+        totals = {
+            2: sum(c.amount for c in plan.contributions if c.year == "2014/15"),
+            4: sum(c.amount for c in plan.contributions if c.year == "2015/16" and c.stream in additional),
+            5: sum(c.amount for c in plan.contributions if c.year == "2015/16"),
+        }
+        totals[3] = totals[5] - totals[4]
+        for col in (2, 3, 4, 5):
+            write_formula(ws, r, col, f"=SUM({range_ref(first, col, r - 1, col, absolute=False)})", _f(totals[col]), s.total_k)
+        return r + 2
 
     # Expenditure plan -----------------------------------------------------------------
     def expenditure(self) -> None:
