@@ -14,17 +14,29 @@ The Dask backend sends each worker a block index only: the worker rebuilds the
 block's samples with :func:`~finmodel.sweep.samplers.unit_samples_block`
 (seed, block index), so no sample array crosses the network.  ``dask`` is an
 optional extra (``pip install finmodel[dask]``).
+
+The model step is :func:`finmodel.kernel.evaluate_headline` (only the figures a sweep
+reads, year-major; the same numbers as :func:`finmodel.model.evaluate` to rounding far
+below a penny, see tests/test_kernel.py).  :func:`run_local` overlaps the chunks'
+sampling, ppf and model in worker threads (numpy and scipy.special release the GIL)
+while the main thread updates the summary chunk by chunk in order, so the summary is
+exactly the one a sequential run builds.
 """
 
 from __future__ import annotations
 
+import os
+import threading
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, Mapping
+from typing import Callable, Mapping
 
 import numpy as np
 
 from finmodel.arrays import ModelInputs
-from finmodel.model import ModelOutputs, evaluate
+from finmodel.kernel import Headline, evaluate_headline
+from finmodel.model import ModelOutputs
 from finmodel.plan import Plan
 from finmodel.sweep.distributions import Distribution
 from finmodel.sweep.inputs_map import InputTarget, apply_samples
@@ -37,7 +49,7 @@ from finmodel.sweep.samplers import (
 )
 from finmodel.sweep.summaries import MultiSummary
 
-__all__ = ["SweepContext", "outputs_of", "evaluate_unit_chunk", "run_local", "run_dask", "BACKENDS"]
+__all__ = ["SweepContext", "outputs_of", "headline_outputs", "evaluate_unit_chunk", "run_local", "run_dask", "BACKENDS"]
 
 BACKENDS = ("local", "dask")
 
@@ -62,6 +74,23 @@ def outputs_of(out: ModelOutputs, years: list[str], partners: list[str]) -> dict
     for p, name in enumerate(partners):
         res[f"partner_payment_total_gbp[{name}]"] = _row_total(out.partner_payments_gbp[:, :, p])
     res["p4p_released_gbp"] = np.ascontiguousarray(out.p4p_released_gbp, dtype=np.float64)
+    return res
+
+
+def headline_outputs(h: Headline, years: list[str], partners: list[str]) -> dict[str, np.ndarray]:
+    """:func:`outputs_of` from a :class:`~finmodel.kernel.Headline` (same names, same order).
+
+    The kernel's totals are summed year by year in order, as :func:`_row_total` does.
+    """
+    res = {"shortfall_total_gbp": h.shortfall_total_gbp}
+    for y, label in enumerate(years):
+        res[f"shortfall_gbp[{label}]"] = h.shortfall_gbp[y]  # a contiguous row (year-major)
+    res["unfunded_gap_total_gbp"] = h.unfunded_gap_total_gbp
+    res["contingency_used_total_gbp"] = h.contingency_used_total_gbp
+    res["excess_over_contingency_gbp"] = h.excess_over_contingency_gbp
+    for p, name in enumerate(partners):
+        res[f"partner_payment_total_gbp[{name}]"] = h.partner_payment_total_gbp[p]
+    res["p4p_released_gbp"] = h.p4p_released_gbp
     return res
 
 
@@ -98,17 +127,17 @@ class SweepContext:
             self.output_names, bounds=self.bounds, thresholds=self.thresholds, n_bins=self.n_bins, tail_frac=self.tail_frac
         )
 
-    def evaluate_values(self, values: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """Sampled input values (plan units) -> per-scenario outputs."""
+    def evaluate_values(self, values: Mapping[str, np.ndarray], threads: int | None = None) -> dict[str, np.ndarray]:
+        """Sampled input values (plan units) -> per-scenario outputs (headline kernel)."""
         inputs = apply_samples(self.base, self.plan, values, self.targets)
-        out = evaluate(inputs, self.n_years)
-        return outputs_of(out, self.plan.years, [p.name for p in self.plan.partners])
+        out = evaluate_headline(inputs, self.n_years, threads=threads, per_year=False)
+        return headline_outputs(out, self.plan.years, [p.name for p in self.plan.partners])
 
 
-def evaluate_unit_chunk(ctx: SweepContext, u: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+def evaluate_unit_chunk(ctx: SweepContext, u: np.ndarray, threads: int | None = None) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Unit samples ``(m, d)`` -> (input values, outputs), both ``{name: (m,)}``."""
     values = map_unit_samples(ctx.dists, u)
-    return values, ctx.evaluate_values(values)
+    return values, ctx.evaluate_values(values, threads=threads)
 
 
 def summarise_block(ctx: SweepContext, block_index: int) -> MultiSummary:
@@ -121,30 +150,103 @@ def summarise_block(ctx: SweepContext, block_index: int) -> MultiSummary:
     return ctx.new_summary().update(outputs)
 
 
+class _Blocks:
+    """The design's blocks, each computed once (by whichever worker needs it first) and dropped when passed."""
+
+    def __init__(self, ctx: SweepContext):
+        self.ctx = ctx
+        self.lock = threading.Lock()
+        self.blocks: dict[int, list] = {}  # b -> [lock, array or None]
+
+    def _get(self, b: int) -> np.ndarray:
+        with self.lock:
+            entry = self.blocks.setdefault(b, [threading.Lock(), None])
+        with entry[0]:
+            if entry[1] is None:
+                c = self.ctx
+                entry[1] = unit_samples_block(c.method, b, c.block_size, len(c.dists), c.seed, c.n_total,
+                                              levels=c.levels, correlation=c.correlation)
+            return entry[1]
+
+    def rows(self, start: int, stop: int) -> np.ndarray:
+        """Rows ``start:stop`` of the design (as :func:`chunked_unit_samples` yields them)."""
+        bsz = self.ctx.block_size
+        parts = []
+        b = start // bsz
+        while b * bsz < stop:
+            block = self._get(b)
+            parts.append(block[max(start, b * bsz) - b * bsz:min(stop, (b + 1) * bsz) - b * bsz])
+            b += 1
+        return parts[0].copy() if len(parts) == 1 else np.concatenate(parts)
+
+    def drop_before(self, row: int) -> None:
+        with self.lock:
+            for b in [b for b in self.blocks if (b + 1) * self.ctx.block_size <= row]:
+                del self.blocks[b]
+
+
+def _local_workers() -> int:
+    env = os.environ.get("FINMODEL_SWEEP_WORKERS")
+    if env:
+        return max(1, int(env))
+    return min(2, os.cpu_count() or 1)
+
+
 def run_local(
     ctx: SweepContext,
     chunk_size: int,
     on_chunk: Callable[[int, dict, dict], None] | None = None,
     progress: Callable[[int], None] | None = None,
+    workers: int | None = None,
 ) -> MultiSummary:
     """Stream the whole design chunk by chunk in this process; memory is bounded by ``chunk_size``.
 
     ``on_chunk(start, values, outputs)`` sees each chunk (e.g. to write the samples);
-    ``progress(m)`` is told how many scenarios each chunk held.
+    ``progress(m)`` is told how many scenarios each chunk held.  Chunks are sampled,
+    mapped and evaluated by ``workers`` threads (default 2, ``FINMODEL_SWEEP_WORKERS``),
+    at most ``2 * workers`` chunks ahead; the summary is updated in chunk order in this
+    thread, so the result is the same whatever the number of workers.
     """
     summary = ctx.new_summary()
-    chunks: Iterator = chunked_unit_samples(
+    # validates the arguments (and warns once for a Sobol' n that is not a power of 2)
+    chunked_unit_samples(
         ctx.method, ctx.n_total, len(ctx.dists), chunk_size, ctx.seed,
         block_size=ctx.block_size, levels=ctx.levels, correlation=ctx.correlation,
     )
-    for start, u in chunks:
-        values, outputs = evaluate_unit_chunk(ctx, u)
+    nw = _local_workers() if workers is None else max(1, int(workers))
+    starts = list(range(0, ctx.n_total, chunk_size))
+    blocks = _Blocks(ctx)
+
+    def task(start: int):
+        u = blocks.rows(start, min(start + chunk_size, ctx.n_total))
+        values, outputs = evaluate_unit_chunk(ctx, u, threads=1 if nw > 1 else None)
+        return u.shape[0], values, outputs
+
+    def consume(i: int, result) -> None:
+        m, values, outputs = result
         summary.update(outputs)
         if on_chunk is not None:
-            on_chunk(start, values, outputs)
+            on_chunk(starts[i], values, outputs)
         if progress is not None:
-            progress(u.shape[0])
-        del u, values, outputs
+            progress(m)
+        blocks.drop_before(starts[i + 1] if i + 1 < len(starts) else ctx.n_total)
+
+    if nw == 1:
+        for i, start in enumerate(starts):
+            consume(i, task(start))
+        return summary
+    with ThreadPoolExecutor(max_workers=nw) as pool:
+        pending: deque = deque()
+        nxt = 0
+        try:
+            for i in range(len(starts)):
+                while nxt < len(starts) and len(pending) < 2 * nw:
+                    pending.append(pool.submit(task, starts[nxt]))
+                    nxt += 1
+                consume(i, pending.popleft().result())
+        finally:
+            for f in pending:
+                f.cancel()
     return summary
 
 
