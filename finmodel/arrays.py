@@ -151,6 +151,23 @@ def partner_commissioned_gbp(plan: Plan) -> np.ndarray:
     return out
 
 
+def partner_caps_gbp(plan: Plan) -> np.ndarray:
+    """Each partner's cap per year (Y, P) [£]: the stated cap, its contribution to the pool that
+    year when ``cap_at_contribution`` (the lower of the two when both), or inf (uncapped)."""
+    Y, P = len(plan.years), len(plan.partners)
+    caps = np.full((Y, P), np.inf)
+    by_org = None
+    for p, partner in enumerate(plan.partners):
+        if partner.cap is not None:
+            caps[:, p] = partner.cap
+        if partner.cap_at_contribution:
+            if by_org is None:
+                pool = compute_pool(plan)
+                by_org = dict(zip(pool.organisations, pool.by_year_org_gbp[0].T))
+            caps[:, p] = np.minimum(caps[:, p], by_org[partner.name])
+    return caps
+
+
 def model_inputs(plan: Plan) -> ModelInputs:
     """Every array the vectorised model reads, for the plan as one scenario (n = 1)."""
     Y = len(plan.years)
@@ -168,7 +185,7 @@ def model_inputs(plan: Plan) -> ModelInputs:
     else:
         fixed = np.array([(p.share_pct or 0.0) / 100.0 for p in plan.partners])
         shares = np.broadcast_to(fixed, (Y, P))
-    caps = np.array([p.cap if p.cap is not None else np.inf for p in plan.partners], dtype=float)
+    caps = partner_caps_gbp(plan)
 
     planned_reduction = p4p.planned_reduction_pct / 100.0 if p4p else 0.0
     nel_change = (
@@ -218,7 +235,7 @@ def model_inputs(plan: Plan) -> ModelInputs:
         contingency_basis=rs.contingency_basis if rs else "none",
         contingency_stated_gbp=_per_year(plan, rs.contingency if rs else {}),
         shares_frac=np.asarray(shares, dtype=float).reshape(1, Y, P),
-        caps_gbp=np.broadcast_to(caps, (1, Y, P)).copy(),
+        caps_gbp=caps.reshape(1, Y, P),
         share_underspend=rs.share_underspend if rs else True,
         beds_from_year=plan.years.index(rs.beds_close_from) if rs else 0,
         bed_day_cost_gbp=np.array([[rs.bed_day_cost_gbp if rs else 0.0]]),

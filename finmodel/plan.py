@@ -249,6 +249,11 @@ class Partner(_Model):
     kind: Literal["ccg", "council", "acute_trust", "other"]
     share_pct: Pct | None = Field(default=None, description="fixed share of a shortfall [%]")
     cap: Money | None = Field(default=None, description="most this partner pays in a year [£]")
+    cap_at_contribution: bool = Field(
+        default=False,
+        description="cap this partner each year at what it contributes to the pool that year "
+        "(its name must match a contributing organisation); with `cap` too, the lower applies",
+    )
     commissioned: dict[str, Money] = Field(
         default_factory=dict,
         description="what this partner commissions per year, for pro-rata shares; default: "
@@ -549,6 +554,11 @@ def _check_references(plan: Plan, problems: list) -> None:
             problems.append(("partners[*].share_pct", [p.share_pct for p in plan.partners], f"shares sum to {total:g}%, not 100%"))
     elif plan.partners and any(x is not None for x in fixed):
         problems.append(("partners[*].share_pct", fixed, "give every partner a share, or none (pro rata to what each commissions)"))
+    contributors = set(plan.organisations)
+    for i, p in enumerate(plan.partners):
+        if p.cap_at_contribution and p.name not in contributors:
+            problems.append((f"partners[{i}].name", p.name, "cap_at_contribution needs a partner named as a contributing "
+                             "organisation; contributors: " + ", ".join(sorted(contributors))))
 
 
 def _check_qipp(plan: Plan, problems: list) -> None:

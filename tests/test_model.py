@@ -265,3 +265,17 @@ def test_p4p_ambition_check(pct, credible, rag):
     data["p4p"].update(planned_reduction_pct=pct, credible_case_claimed=credible)
     check = {c.key: c for c in result(data).checks}["p4p_ambition"]
     assert check.rag == rag and f"{pct:g}%" in check.reason
+
+
+def test_partner_capped_at_its_contribution():
+    data = plan_with_qipp(benefits=False)
+    # the council contributes 300,000 DFG + 200,000 social care capital = 500,000 in 2015/16 and nothing in 2014/15
+    data["partners"][1] = {"name": "Testshire Council", "kind": "council", "share_pct": 30,
+                           "cap_at_contribution": True, "source": "t"}
+    o = result(data, beds_not_closed=60).outputs
+    # 2015/16: 4,432,000 after the contingency; council's 30% = 1,329,600 capped at its 500,000 contribution;
+    # the excess 829,600 moves to CCG and Trust 50:20: CCG 2,216,000 + 592,571.43; Trust 886,400 + 237,028.57
+    assert o.partner_payments_gbp[0, 1] == pytest.approx([2_808_571.43, 500_000, 1_123_428.57], abs=0.01)
+    data["partners"][1]["name"] = "Nobody"
+    with pytest.raises(Exception, match="cap_at_contribution"):
+        plan_from_dict(data)

@@ -352,11 +352,15 @@ class _Reader:
         for row in self.block(ws, hdr, 5):
             i = len(partners)
             p: dict[str, Any] = {}
-            for col, key in ((1, "name"), (2, "kind"), (5, "source")):
+            for col, key in ((1, "name"), (2, "kind"), (6, "source")):
                 v = self.text(ws, row, col)
                 if v is not None:
                     p[key] = v
                 self.note(["partners", i, key], ws, row, col)
+            capped = self.yes_no(ws, row, 5)
+            if capped:
+                p["cap_at_contribution"] = True
+            self.note(["partners", i, "cap_at_contribution"], ws, row, 5)
             for col, key in ((3, "share_pct"), (4, "cap")):
                 v = self.number(ws, row, col)
                 if v is not None:

@@ -880,7 +880,7 @@ class _Builder:
                    "The contingency absorbs a shortfall first; the rest is split between partners by share, "
                    "each up to its cap; what no partner covers is the unfunded gap.")
         r = 3
-        self.header(ws, r, [L.PARTNERS_HEADER, "Kind", "Share (%)", "Cap (£, blank = none)", "Source"])
+        self.header(ws, r, [L.PARTNERS_HEADER, "Kind", "Share (%)", "Cap (£, blank = none)", "Capped at its contribution", "Source"])
         first = r + 1
         spare = 5
         for i in range(P + spare):
@@ -890,13 +890,15 @@ class _Builder:
             self.text_in(ws, row, 1, p.kind if p else None)
             self.num_in(ws, row, 2, p.share_pct if p else None, s.input_pp)
             self.num_in(ws, row, 3, p.cap if p else None, s.input)
-            self.text_in(ws, row, 4, p.source if p else None)
+            self.text_in(ws, row, 4, _yn(p.cap_at_contribution) if p else None)
+            self.text_in(ws, row, 5, p.source if p else None)
             if p is not None:
                 if p.share_pct is not None:
                     self.record(["partners", i, "share_pct"], L.RISK, row, 2)
                 if p.cap is not None:
                     self.record(["partners", i, "cap"], L.RISK, row, 3)
         add_list_validation(ws, first, 1, first + P + spare - 1, ["ccg", "council", "acute_trust", "other"])
+        add_list_validation(ws, first, 4, first + P + spare - 1, ["Yes", "No"])
         r = first + P + spare
         write_text(ws, r, 0, L.TOTALS_LABEL, s.title)
         write_formula(ws, r, 2, f"=SUM({range_ref(first, 2, r - 1, 2, False)})",

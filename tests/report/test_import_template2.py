@@ -141,3 +141,20 @@ def test_missing_sheet_and_not_a_workbook(books, tmp_path):
     junk.write_text("not a workbook")
     with pytest.raises(ValueError, match="not a readable"):
         import_template2(junk)
+
+
+def test_round_trip_keeps_a_cap_at_contribution(tmp_path):
+    from finmodel.engine import run_plan
+    from finmodel.plan import plan_from_dict, read_toml
+    from finmodel.report.import_template2 import import_template2
+    from finmodel.report.template2 import write_template2
+    from finmodel.scenario import BASE
+    from tests.support.plans import LUTON
+
+    data = read_toml(LUTON)
+    data["partners"][1]["cap_at_contribution"] = True
+    plan = plan_from_dict(data, LUTON)
+    book = write_template2(run_plan(plan, LUTON, BASE), tmp_path / "capped.xlsx")
+    back = plan_from_dict(import_template2(book))
+    assert back.partners[1].cap_at_contribution is True
+    assert back == plan.model_copy(update={"money_unit": "gbp"})
