@@ -160,7 +160,13 @@ def check_contingency(plan: Plan, outputs) -> Check:
     shortfall = outputs.shortfall_gbp[0].clip(min=0).sum()
     gap = outputs.unfunded_gap_gbp[0].sum()
     names = ", ".join(p.name for p in plan.partners)
-    reason = f"Contingency {gbp(contingency)}; partners {names}; this scenario's shortfall {gbp(shortfall)}, unfunded {gbp(gap)}"
+    basis = plan.risk_share.contingency_basis
+    if basis == "p4p_unreleased":
+        held = (f"Contingency: the P4P money not released ({gbp(contingency)} in this scenario, "
+                f"of a {gbp(outputs.p4p_sum_gbp[0])} P4P sum)")
+    else:
+        held = f"Contingency {gbp(contingency)} ({basis.replace('_', ' ')})"
+    reason = f"{held}; partners {names}; this scenario's shortfall {gbp(shortfall)}, unfunded {gbp(gap)}"
     if gap > PENNY_GBP:
         return Check("contingency", question, "Amber", reason + ".")
     return Check("contingency", question, "Green", reason + ".")

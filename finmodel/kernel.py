@@ -388,6 +388,7 @@ class _Kernel:
             r = _p4p_step(inp, m)
             p4p_sum, released = r[5], r[7]
         np.copyto(out["p4p_released_gbp"][s:e], released)
+        p4p_unreleased = np.subtract(p4p_sum, released)  # as core.p4p.unreleased_gbp: sum - released
 
         # 4. shortfall parts that do not change by year
         adm = 0.0
@@ -431,6 +432,8 @@ class _Kernel:
             # contingency
             if basis == "p4p_sum":
                 cont = p4p_sum if y == py else 0.0
+            elif basis == "p4p_unreleased":
+                cont = p4p_unreleased if y == py else 0.0
             elif basis == "stated":
                 cont = inp.contingency_stated_gbp[:, y]
             else:

@@ -270,6 +270,10 @@ def _evaluate_general(inputs: ModelInputs, n_years: int) -> ModelOutputs:
     if inputs.contingency_basis == "p4p_sum":
         contingency = np.zeros((n, Y))
         contingency[:, py] = p4p_sum
+    elif inputs.contingency_basis == "p4p_unreleased":
+        # the money held back and not earned pays for the admissions that were not avoided
+        contingency = np.zeros((n, Y))
+        contingency[:, py] = unreleased
     elif inputs.contingency_basis == "stated":
         contingency = np.broadcast_to(inputs.contingency_stated_gbp, (n, Y)).copy()
     else:
@@ -749,7 +753,7 @@ class _FastRoute:
                 if name in o:
                     o[name][...] = value
         else:
-            baseline_q, p4p_sum = inp.nel_baseline_q, base.p4p_sum_gbp
+            baseline_q, p4p_sum, unreleased = inp.nel_baseline_q, base.p4p_sum_gbp, base.p4p_unreleased_gbp
 
         # 4-6 per year on (m,) vectors (long inner loops; outputs written column by column)
         P = self.P
@@ -773,6 +777,7 @@ class _FastRoute:
             admissions_py = shortfall.excess_admissions_cost_gbp(0.0, net_above, inp.cost_per_admission_gbp[:, 0])
         beds_days = inp.bed_days_pa[:, 0]
         p4p_sum_row = np.broadcast_to(p4p_sum, (m,))
+        unreleased_row = np.broadcast_to(unreleased, (m,))
         if fast_wf:
             a_lines, b_lines = self.lines
         total = np.empty(m)
@@ -799,6 +804,8 @@ class _FastRoute:
             # contingency
             if inp.contingency_basis == "p4p_sum":
                 cont = p4p_sum_row if y == py else 0.0
+            elif inp.contingency_basis == "p4p_unreleased":
+                cont = unreleased_row if y == py else 0.0
             elif inp.contingency_basis == "stated":
                 cont = np.broadcast_to(inp.contingency_stated_gbp, (m, Y))[:, y]
             else:

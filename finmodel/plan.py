@@ -340,7 +340,11 @@ class P4P(_Model):
 class RiskShare(_Model):
     """How a shortfall is met (domain.md section 6)."""
 
-    contingency_basis: Literal["p4p_sum", "stated", "none"] = "p4p_sum"
+    contingency_basis: Literal["p4p_unreleased", "p4p_sum", "stated", "none"] = Field(
+        default="p4p_unreleased",
+        description="p4p_unreleased: the P4P money held back and not released (it pays for admissions not "
+        "avoided); p4p_sum: a separate contingency equal to the whole P4P sum; stated: `contingency` per year; none",
+    )
     contingency: dict[str, Money] = Field(default_factory=dict, description="stated contingency per year")
     share_basis: Literal["fixed", "pro_rata"] = "fixed"
     share_underspend: bool = True

@@ -107,6 +107,14 @@ def test_fallbacks_equal_general_route(seed, fallback):
     assert_same(evaluate(inputs, Y, block_rows=128), evaluate(inputs, Y, route="general"))
 
 
+@pytest.mark.parametrize("basis", ["p4p_sum", "p4p_unreleased", "none"])
+@pytest.mark.parametrize("seed", range(2))
+def test_every_contingency_basis_equals_general_route(seed, basis):
+    rng = np.random.default_rng(300 + seed)
+    inputs = random_inputs(rng, 400).with_values(contingency_basis=basis)
+    assert_same(evaluate(inputs, Y, block_rows=128), evaluate(inputs, Y, route="general"))
+
+
 def test_routes_taken():
     rng = np.random.default_rng(7)
     inputs = random_inputs(rng, 50)

@@ -78,7 +78,7 @@ def test_fallbacks_equal_general_route(seed, fallback):
 
 
 @pytest.mark.parametrize("case", ["p4p_off", "no_contingency", "planned_reduction", "p4p_only", "per_cohort", "stated_fixed",
-                                  "benefits_fixed_qipp", "no_underspend_sharing"])
+                                  "benefits_fixed_qipp", "no_underspend_sharing", "whole_p4p_sum"])
 @pytest.mark.parametrize("seed", range(2))
 def test_more_cases_equal_general_route(seed, case):
     rng = np.random.default_rng(200 + seed)
@@ -104,6 +104,8 @@ def test_more_cases_equal_general_route(seed, case):
                                   beds_not_closed=rng.choice([0.0, 30.0], size=(n, 1)))
     elif case == "no_underspend_sharing":
         inputs = inputs.with_values(share_underspend=False)
+    elif case == "whole_p4p_sum":  # a separate contingency equal to the whole P4P sum
+        inputs = inputs.with_values(contingency_basis="p4p_sum")
     assert_headline_equals_general(inputs, block_rows=200)
 
 

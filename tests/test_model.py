@@ -279,3 +279,21 @@ def test_partner_capped_at_its_contribution():
     data["partners"][1]["name"] = "Nobody"
     with pytest.raises(Exception, match="cap_at_contribution"):
         plan_from_dict(data)
+
+
+def test_contingency_is_the_p4p_money_not_released():
+    data = plan_with_qipp(benefits=False)
+    data["risk_share"]["contingency_basis"] = "p4p_unreleased"
+    # admissions fall 1.75% (half the planned 3.5%): 20,000 x 1.75% = 350 avoided of 700;
+    # released 350 x £1,490 = £521,500; not released £521,500 = the contingency.
+    # shortfall 2015/16 = beds 5,475,000 + admissions above plan 350 x £1,490 = 521,500 -> 5,996,500;
+    # contingency pays 521,500; partners share 5,475,000 (council capped at 100,000)
+    o = result(data, nel_admissions_change_pct=-1.75, beds_not_closed=60).outputs
+    assert o.contingency_gbp[0, 1] == pytest.approx(521_500, abs=PENNY)
+    assert o.shortfall_gbp[0, 1] == pytest.approx(5_996_500, abs=PENNY)
+    assert o.contingency_used_gbp[0, 1] == pytest.approx(521_500, abs=PENNY)
+    assert o.partner_payments_gbp[0, 1].sum() == pytest.approx(5_475_000, abs=0.01)
+    # admissions fall as planned: everything is released, so nothing is held back for a QIPP slip
+    o = result(data, go_live_delay_months=6).outputs
+    assert o.contingency_gbp[0].sum() == pytest.approx(0, abs=PENNY)
+    assert o.partner_payments_gbp[0].sum() == pytest.approx(o.shortfall_gbp[0].clip(min=0).sum(), abs=0.01)
