@@ -729,6 +729,7 @@ class _Builder:
             write_formula(ws, r + 1, 1, f"=F{rel_row + 1}", _f(out.p4p_released_gbp[0]), s.calc)
             write_text(ws, r + 2, 0, "Not released", s.text)
             write_formula(ws, r + 2, 1, f"=B{sum_row + 1}-B{r + 2}", _f(out.p4p_unreleased_gbp[0]), s.calc)
+            self.refs["p4p_unreleased"] = cell_ref(r + 2, 1, sheet=L.P4P)
             write_text(ws, r + 3, 0, "Not released: pays the acute trust (model)", s.text)
             write_input_number(ws, r + 3, 1, _f(out.p4p_to_acute_gbp[0]), s.calc)
             write_text(ws, r + 4, 0, "Not released: NHS out-of-hospital services (model)", s.text)
@@ -947,6 +948,8 @@ class _Builder:
             v = _f(out.contingency_gbp[0, y])
             if basis_c == "p4p_sum" and y == py and "p4p_sum" in self.refs:
                 write_formula(ws, r, c0 + y, "=" + self.refs["p4p_sum"], v, s.calc)
+            elif basis_c == "p4p_unreleased" and y == py and "p4p_unreleased" in self.refs:
+                write_formula(ws, r, c0 + y, "=" + self.refs["p4p_unreleased"], v, s.calc)
             elif basis_c == "stated":
                 self.link_or_zero(ws, r, c0 + y, ["risk_share", "contingency", Key(label)], v, s.calc)
             else:
