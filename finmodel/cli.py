@@ -75,8 +75,10 @@ def print_summary(result: RunResult, console: Console) -> None:
     plan = result.plan
     console.print(f"[bold]{plan.hwb.name}[/bold] ({plan.hwb.ons_code}) - scenario [bold]{result.scenario.name}[/bold]: {result.scenario.description}")
     console.print(f"plan {result.plan_path} sha256 {result.plan_sha256[:12]}..., finmodel {result.version}.  Figures in £000.")
-    console.print(_df_table(tables.pool_by_stream(result), "Pooled budget by stream (£000)"))
-    summary = tables.pool_summary(result)
+    pool_years = [y for i, y in enumerate(plan.years)
+                  if result.pool.pool_gbp[0, i] or result.pool.minimum_gbp[0, i] or result.pool.spend_gbp[0, i]]
+    console.print(_df_table(tables.pool_by_stream(result)[pool_years], "Pooled budget by stream (£000)"))
+    summary = tables.pool_summary(result)[pool_years]
     keep = ["Minimum required pool", "Total agreed pool", "Margin over minimum", "Capital", "Planned scheme spend",
             "Unallocated (+) / overcommitted (-)", "NHS-commissioned out-of-hospital spend", "Protection of social care (stated)",
             "Care Act amount", "Care Act proportionate share of £135m", "Carers' support amount", "Scheme benefits (planned)"]
