@@ -8,7 +8,6 @@ into place only when every file is written; a failure leaves the previous output
 from __future__ import annotations
 
 import json
-import math
 import os
 import shutil
 import tempfile
@@ -16,29 +15,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from finmodel.engine import RunResult
+from finmodel.jsonsafe import json_safe
 from finmodel.report import tables
 
 OUTPUTS_DIR = Path(__file__).resolve().parent.parent.parent / "outputs"
 
 
 def _clean(value: Any) -> Any:
-    """JSON-safe: NaN/inf -> None, numpy scalars -> Python, £ rounded to the penny."""
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if isinstance(value, (np.bool_, bool)):
-        return bool(value)
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        f = float(value)
-        return None if not math.isfinite(f) else round(f, tables.PENNY)
-    return value
+    """JSON-safe, £ rounded to the penny."""
+    return json_safe(value, tables.PENNY)
 
 
 def _table_json(df: pd.DataFrame) -> Any:

@@ -56,6 +56,7 @@ import numpy as np
 
 from finmodel import __version__
 from finmodel.arrays import model_inputs
+from finmodel.jsonsafe import json_safe
 from finmodel.model import evaluate
 from finmodel.plan import Plan, file_sha256, read_toml
 from finmodel.scenario import Scenario, apply_overrides, apply_scenario, load_scenario
@@ -334,18 +335,7 @@ def break_even(base: _Base, be: BreakEvenSpec, xtol: float = 1e-10) -> dict:
 
 
 def _jsonable(x: Any) -> Any:
-    if isinstance(x, dict):
-        return {str(k): _jsonable(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)):
-        return [_jsonable(v) for v in x]
-    if isinstance(x, (np.floating, float)):
-        x = float(x)
-        return x if math.isfinite(x) else None
-    if isinstance(x, np.integer):
-        return int(x)
-    if isinstance(x, np.ndarray):
-        return _jsonable(x.tolist())
-    return x
+    return json_safe(x)
 
 
 @dataclass
