@@ -441,7 +441,10 @@ class PlanError(ValueError):
     def __init__(self, path: str | Path, problems: list[tuple[str, Any, str]]):
         self.path = str(path)
         self.problems = problems
-        lines = [f"{field}: {why}" if value == "(missing)" else f"{field} = {value!r}: {why}" for field, value, why in problems]
+        lines = [
+            why if field == "(file)" else f"{field}: {why}" if value == "(missing)" else f"{field} = {value!r}: {why}"
+            for field, value, why in problems
+        ]
         head = f"Invalid plan file {self.path}: "
         if len(lines) == 1:
             message = head + lines[0] + "."
