@@ -71,6 +71,7 @@ class _Field:
     per_cohort: bool = False
     per_partner: bool = False
     integer: bool = False  # the plan field is an int: the reference path rounds the sample
+    per_year: bool = False  # the path ends in a financial year ("...2015/16"): one column of a (n, Y) array
 
 
 #: pattern (with ``[i]`` standing for ``[*]`` or ``[k]``) -> target.  Only these paths are sweepable.
@@ -91,7 +92,11 @@ SWEEPABLE_PATTERNS: dict[str, _Field] = {
     "qipp.cohorts[i].initial_reduction_pct": _Field("initial_frac", "pct", 0.0, 100.0, per_cohort=True),
     "qipp.cohorts[i].initial_months": _Field("initial_months", "months", 0.0, 120.0, per_cohort=True, integer=True),
     "partners[i].cap": _Field("caps_gbp", "money", 0.0, math.inf, per_partner=True),
+    # demographic growth above plan in one financial year, in the plan's money unit (may be negative)
+    "outturn.demographic_growth_above_plan.YYYY/YY": _Field(
+        "demographic_above_plan_gbp", "money", -math.inf, math.inf, per_year=True),
 }
+_YEAR_KEY = re.compile(r"\.(\d{4}/\d{2})$")
 
 _INDEXED = re.compile(r"\[(\*|\d+)\]")
 
@@ -109,6 +114,7 @@ class InputTarget:
     pattern: str
     spec: _Field
     index: int | None  # list item (cohort / partner), None for [*] or a scalar input
+    year: str | None = None  # financial year of a per-year input
 
     @property
     def integer(self) -> bool:
@@ -142,6 +148,10 @@ def resolve(path: str, plan: Plan | None = None) -> InputTarget:
         if isinstance(t, int):
             index = t
     pattern = _INDEXED.sub("[i]", path)
+    year_match = _YEAR_KEY.search(pattern)
+    year = year_match.group(1) if year_match else None
+    if year is not None:
+        pattern = pattern[: year_match.start()] + ".YYYY/YY"
     spec = SWEEPABLE_PATTERNS.get(pattern)
     if spec is None:
         raise _not_sweepable(path, "not a sweepable input")
@@ -158,10 +168,14 @@ def resolve(path: str, plan: Plan | None = None) -> InputTarget:
                 raise SweepInputError(f"sweep input {path!r}: the plan has no partners")
             if index is not None and index >= count:
                 raise SweepInputError(f"sweep input {path!r}: the plan has {count} partners (indices 0..{count - 1})")
+        if spec.per_year and year not in plan.years:
+            raise SweepInputError(f"sweep input {path!r}: {year} is not one of the plan's years {plan.years}")
         section = path.split(".")[0].split("[")[0]
         if section in ("p4p", "risk_share", "qipp") and getattr(plan, section) is None:
             raise SweepInputError(f"sweep input {path!r}: the plan has no [{section}] section")
-    return InputTarget(path=path, pattern=pattern, spec=spec, index=index)
+    if spec.per_year and year is None:
+        raise _not_sweepable(path, "a per-year input needs a financial year, e.g. '...2015/16'")
+    return InputTarget(path=path, pattern=pattern, spec=spec, index=index, year=year)
 
 
 def check_paths(paths, plan: Plan | None = None) -> list[InputTarget]:
@@ -208,7 +222,7 @@ def apply_samples(
             raise ValueError(f"sweep input {path!r} has {v.shape[0]} values, others have {n}")
         name = target.spec.field
         current = replaced.get(name, getattr(base, name))
-        if target.spec.per_cohort or target.spec.per_partner:
+        if target.spec.per_cohort or target.spec.per_partner or target.spec.per_year:
             if name in replaced:
                 arr = current
             else:  # a fresh (n, ...) copy of the plan's row, never the base array itself
@@ -218,6 +232,8 @@ def apply_samples(
                 arr[:, :] = v[:, None]
             else:
                 arr[:, target.index] = v
+        elif target.spec.per_year:  # (n, Y): one year's column
+            arr[:, plan.years.index(target.year)] = v
         elif target.spec.per_partner:  # caps (n, Y, P)
             if target.index is None:
                 arr[:, :, :] = v[:, None, None]
@@ -248,6 +264,8 @@ def base_values(plan: Plan, paths) -> dict[str, float]:
                 node = node[0]
             elif isinstance(t, int):
                 node = node[t]
+            elif isinstance(node, dict):
+                node = node.get(t, 0.0)  # a year the plan leaves out is 0
             else:
                 node = getattr(node, t)
         if node is None and path == "outturn.nel_admissions_change_pct":
