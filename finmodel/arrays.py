@@ -183,8 +183,8 @@ def model_inputs(plan: Plan) -> ModelInputs:
         totals = commissioned.sum(axis=1, keepdims=True)
         shares = np.where(totals > 0, commissioned / np.where(totals > 0, totals, 1.0), 1.0 / max(P, 1))
     else:
-        fixed = np.array([(p.share_pct or 0.0) / 100.0 for p in plan.partners])
-        shares = np.broadcast_to(fixed, (Y, P))
+        # one figure for every year, or a profile by year
+        shares = np.array([[(p.share_pct_in(y) or 0.0) / 100.0 for p in plan.partners] for y in plan.years]).reshape(Y, P)
     caps = partner_caps_gbp(plan)
 
     planned_reduction = p4p.planned_reduction_pct / 100.0 if p4p else 0.0

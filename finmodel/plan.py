@@ -247,7 +247,11 @@ class Metric(_Model):
 class Partner(_Model):
     name: str = Field(min_length=1)
     kind: Literal["ccg", "council", "acute_trust", "other"]
-    share_pct: Pct | None = Field(default=None, description="fixed share of a shortfall [%]")
+    share_pct: Pct | dict[str, Pct] | None = Field(
+        default=None,
+        description="share of a shortfall [%]: one figure for every year, or a profile by year "
+        '(e.g. {"2015/16" = 40, "2016/17" = 50}) that gives every modelled year',
+    )
     cap: Money | None = Field(default=None, description="most this partner pays in a year [£]")
     cap_at_contribution: bool = Field(
         default=False,
@@ -260,6 +264,12 @@ class Partner(_Model):
         "NHS-commissioned scheme spend for a CCG, council-commissioned for a council, 0 otherwise",
     )
     source: str = Field(min_length=1)
+
+    def share_pct_in(self, year: str) -> float | None:
+        """This partner's share in ``year`` [%] (a profile's figure for that year, or the one figure)."""
+        if isinstance(self.share_pct, dict):
+            return self.share_pct.get(year)
+        return self.share_pct
 
 
 class ActivityLine(_Model):
@@ -523,6 +533,8 @@ def _check_year_keys(plan: Plan, problems: list) -> None:
     check("outturn.demographic_growth_above_plan", plan.outturn.demographic_growth_above_plan)
     for i, partner in enumerate(plan.partners):
         check(f"partners[{i}].commissioned", partner.commissioned)
+        if isinstance(partner.share_pct, dict):
+            check(f"partners[{i}].share_pct", partner.share_pct)
 
 
 def _check_references(plan: Plan, problems: list) -> None:
@@ -556,9 +568,21 @@ def _check_references(plan: Plan, problems: list) -> None:
         problems.append(("national_shares", "(missing)", "a derived minimum needs the HWB's national shares"))
     fixed = [p.share_pct for p in plan.partners]
     if plan.partners and all(x is not None for x in fixed):
-        total = sum(fixed)  # type: ignore[arg-type]
-        if abs(total - 100.0) > 1e-6:
-            problems.append(("partners[*].share_pct", [p.share_pct for p in plan.partners], f"shares sum to {total:g}%, not 100%"))
+        for i, p in enumerate(plan.partners):
+            if isinstance(p.share_pct, dict):
+                for y in plan.years:
+                    if y not in p.share_pct:
+                        problems.append((f"partners[{i}].share_pct.{y}", "(missing)", "a share profile gives every modelled year"))
+        for y in plan.years:
+            in_year = [p.share_pct_in(y) for p in plan.partners]
+            if any(x is None for x in in_year):
+                continue
+            total = sum(in_year)  # type: ignore[arg-type]
+            if abs(total - 100.0) > 1e-6:
+                where = "partners[*].share_pct" + (f" in {y}" if any(isinstance(x, dict) for x in fixed) else "")
+                problems.append((where, in_year, f"shares sum to {total:g}%, not 100%"))
+                if not any(isinstance(x, dict) for x in fixed):
+                    break  # one figure for every year: report it once
     elif plan.partners and any(x is not None for x in fixed):
         problems.append(("partners[*].share_pct", fixed, "give every partner a share, or none (pro rata to what each commissions)"))
     contributors = set(plan.organisations)

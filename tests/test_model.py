@@ -297,3 +297,26 @@ def test_contingency_is_the_p4p_money_not_released():
     o = result(data, go_live_delay_months=6).outputs
     assert o.contingency_gbp[0].sum() == pytest.approx(0, abs=PENNY)
     assert o.partner_payments_gbp[0].sum() == pytest.approx(o.shortfall_gbp[0].clip(min=0).sum(), abs=0.01)
+
+
+def test_share_profile_by_year():
+    data = plan_with_qipp(benefits=False)
+    data["partners"][0]["share_pct"] = {"2014/15": 50, "2015/16": 20}
+    data["partners"][1].pop("cap")
+    data["partners"][1]["share_pct"] = 30
+    data["partners"][2]["share_pct"] = {"2014/15": 20, "2015/16": 50}
+    o = result(data, savings_delivery_pct=50, beds_not_closed=60).outputs
+    # 2014/15: half of 96,000 not delivered = 48,000, no contingency: 50/30/20 -> 24,000 / 14,400 / 9,600
+    assert o.partner_payments_gbp[0, 0] == pytest.approx([24_000, 14_400, 9_600], abs=PENNY)
+    # 2015/16: 91,800 + 5,475,000 = 5,566,800 less the 1,043,000 contingency = 4,523,800 at 20/30/50
+    assert o.partner_payments_gbp[0, 1] == pytest.approx([904_760, 1_357_140, 2_261_900], abs=PENNY)
+
+
+def test_share_profile_must_sum_to_100_each_year_and_cover_every_year():
+    data = plan_with_qipp(benefits=False)
+    data["partners"][0]["share_pct"] = {"2014/15": 50, "2015/16": 30}  # 2015/16: 30 + 30 + 20 = 80
+    with pytest.raises(Exception, match=r"in 2015/16.*sum to 80%"):
+        plan_from_dict(data)
+    data["partners"][0]["share_pct"] = {"2014/15": 50}
+    with pytest.raises(Exception, match=r"partners\[0\].share_pct.2015/16: a share profile gives every modelled year"):
+        plan_from_dict(data)

@@ -361,13 +361,34 @@ class _Reader:
             if capped:
                 p["cap_at_contribution"] = True
             self.note(["partners", i, "cap_at_contribution"], ws, row, 5)
-            for col, key in ((3, "share_pct"), (4, "cap")):
+            share_cell = self.raw(ws, row, 3)
+            if isinstance(share_cell, str) and share_cell.strip().lower() == L.SHARE_BY_YEAR:
+                p["share_pct"] = self.share_profile(ws, p.get("name", ""), i)
+                keys = ((4, "cap"),)
+            else:
+                keys = ((3, "share_pct"), (4, "cap"))
+            for col, key in keys:
                 v = self.number(ws, row, col)
                 if v is not None:
                     p[key] = v
                 self.note(["partners", i, key], ws, row, col)
             partners.append(p)
         data["partners"] = partners
+
+    def share_profile(self, ws, name: str, i: int) -> dict[str, float]:
+        """A partner's share by year, read from its 'Share: NAME (%)' row under the 'Item' year header."""
+        row = self.find_row(ws, f"Share: {name} (%)")
+        hdr = self.find_row(ws, "Item")
+        profile: dict[str, float] = {}
+        col = 2
+        while isinstance(ws.cell(row=hdr, column=col).value, str) and "/" in ws.cell(row=hdr, column=col).value:
+            year = ws.cell(row=hdr, column=col).value.strip()
+            v = self.number(ws, row, col)
+            if v is not None:
+                profile[year] = v
+            self.note(["partners", i, "share_pct", year], ws, row, col)
+            col += 1
+        return profile
 
 
 _SKIP = object()

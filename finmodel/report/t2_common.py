@@ -43,6 +43,8 @@ P4P_REDUCTION_LABEL = "Planned reduction (%)"
 P4P_COST_LABEL = "Cost per non-elective admission (£)"
 METRICS_HEADER = "Metric"
 PARTNERS_HEADER = "Partner"
+#: Written in a partner's share cell when its share is a profile by year (in the share rows).
+SHARE_BY_YEAR = "by year"
 ASSUMPTIONS_HEADER = "Path"
 HELD_HERE = "here"
 

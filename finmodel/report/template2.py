@@ -889,12 +889,15 @@ class _Builder:
             p = partners[i] if i < P else None
             self.text_in(ws, row, 0, p.name if p else None)
             self.text_in(ws, row, 1, p.kind if p else None)
-            self.num_in(ws, row, 2, p.share_pct if p else None, s.input_pp)
+            if p is not None and isinstance(p.share_pct, dict):
+                self.text_in(ws, row, 2, L.SHARE_BY_YEAR)  # the profile is entered in the share rows below
+            else:
+                self.num_in(ws, row, 2, p.share_pct if p else None, s.input_pp)
             self.num_in(ws, row, 3, p.cap if p else None, s.input)
             self.text_in(ws, row, 4, _yn(p.cap_at_contribution) if p else None)
             self.text_in(ws, row, 5, p.source if p else None)
             if p is not None:
-                if p.share_pct is not None:
+                if p.share_pct is not None and not isinstance(p.share_pct, dict):
                     self.record(["partners", i, "share_pct"], L.RISK, row, 2)
                 if p.cap is not None:
                     self.record(["partners", i, "cap"], L.RISK, row, 3)
@@ -903,7 +906,7 @@ class _Builder:
         r = first + P + spare
         write_text(ws, r, 0, L.TOTALS_LABEL, s.title)
         write_formula(ws, r, 2, f"=SUM({range_ref(first, 2, r - 1, 2, False)})",
-                      float(sum(p.share_pct or 0.0 for p in partners)), s.calc_pp)
+                      float(sum(p.share_pct for p in partners if isinstance(p.share_pct, (int, float)))), s.calc_pp)
         write_text(ws, r, 1, "Shares total", s.text)
         basis = rs.share_basis if rs else "fixed"
         write_text(ws, r + 1, 0, f"Share basis: {basis}; contingency basis: {rs.contingency_basis if rs else 'none'}; "
@@ -990,7 +993,10 @@ class _Builder:
         for k, p in enumerate(partners):
             write_text(ws, r, 0, f"Share: {p.name} (%)", s.text)
             for y in range(Y):
-                if basis == "fixed":
+                if basis == "fixed" and isinstance(p.share_pct, dict):  # a profile: one input per year
+                    write_input_number(ws, r, c0 + y, float(p.share_pct_in(self.years[y]) or 0.0), s.input_pp)
+                    self.record(["partners", k, "share_pct", Key(self.years[y])], L.RISK, r, c0 + y)
+                elif basis == "fixed":
                     write_formula(ws, r, c0 + y, f"=$C${first + k + 1}", float(p.share_pct or 0.0), s.calc_pp)
                 else:
                     write_input_number(ws, r, c0 + y, _f(shares[y, k] * 100.0), s.calc_pp)
@@ -999,10 +1005,11 @@ class _Builder:
         payments = np.asarray(out.partner_payments_gbp, dtype=float)[0] if P else np.zeros((Y, 0))
         formula_year = []
         for y in range(Y):
-            tot_share = sum((partners[k].share_pct or 0.0) if basis == "fixed" else shares[y, k] * 100.0 for k in range(P))
+            tot_share = sum((partners[k].share_pct_in(self.years[y]) or 0.0) if basis == "fixed" else shares[y, k] * 100.0
+                            for k in range(P))
             ok = True
             for k in range(P):
-                sh = (partners[k].share_pct or 0.0) if basis == "fixed" else shares[y, k] * 100.0
+                sh = (partners[k].share_pct_in(self.years[y]) or 0.0) if basis == "fixed" else shares[y, k] * 100.0
                 calc = 0.0 if tot_share == 0 else (to_partners[y] - under_vals[y]) * sh / tot_share
                 if abs(calc - payments[y, k]) > PENNY:
                     ok = False
