@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from finmodel.budget import compute_pool
+from finmodel.budget import PoolResult, compute_pool
+from finmodel.core import risk_share
 from finmodel.plan import Activity, ActivityKind, Plan
 
 #: Activities in the order of every ``A`` axis.
@@ -137,9 +138,8 @@ def _cohort_arrays(plan: Plan) -> dict[str, np.ndarray]:
     }
 
 
-def partner_commissioned_gbp(plan: Plan) -> np.ndarray:
+def partner_commissioned_gbp(plan: Plan, pool: PoolResult) -> np.ndarray:
     """What each partner commissions per year (Y, P) [£], for pro-rata shares."""
-    pool = compute_pool(plan)
     out = np.zeros((len(plan.years), len(plan.partners)))
     for p, partner in enumerate(plan.partners):
         if partner.commissioned:
@@ -151,25 +151,26 @@ def partner_commissioned_gbp(plan: Plan) -> np.ndarray:
     return out
 
 
-def partner_caps_gbp(plan: Plan) -> np.ndarray:
+def partner_caps_gbp(plan: Plan, pool: PoolResult | None) -> np.ndarray:
     """Each partner's cap per year (Y, P) [£]: the stated cap, its contribution to the pool that
-    year when ``cap_at_contribution`` (the lower of the two when both), or inf (uncapped)."""
-    Y, P = len(plan.years), len(plan.partners)
-    caps = np.full((Y, P), np.inf)
-    by_org = None
+    year when ``cap_at_contribution`` (the lower of the two when both), or inf (uncapped).
+    ``pool`` is read only for a cap at the contribution."""
+    caps = np.full((len(plan.years), len(plan.partners)), np.inf)
     for p, partner in enumerate(plan.partners):
         if partner.cap is not None:
             caps[:, p] = partner.cap
         if partner.cap_at_contribution:
-            if by_org is None:
-                pool = compute_pool(plan)
-                by_org = dict(zip(pool.organisations, pool.by_year_org_gbp[0].T))
-            caps[:, p] = np.minimum(caps[:, p], by_org[partner.name])
+            contributed = pool.by_year_org_gbp[0, :, pool.organisations.index(partner.name)]
+            caps[:, p] = np.minimum(caps[:, p], contributed)
     return caps
 
 
-def model_inputs(plan: Plan) -> ModelInputs:
-    """Every array the vectorised model reads, for the plan as one scenario (n = 1)."""
+def model_inputs(plan: Plan, pool: PoolResult | None = None) -> ModelInputs:
+    """Every array the vectorised model reads, for the plan as one scenario (n = 1).
+
+    ``pool``: the plan's pooled budget if the caller has it already (pro-rata shares and
+    caps at a partner's contribution read it); computed here otherwise.
+    """
     Y = len(plan.years)
     qipp = plan.qipp
     out = plan.outturn
@@ -178,14 +179,17 @@ def model_inputs(plan: Plan) -> ModelInputs:
     fy = plan.five_year
     P = len(plan.partners)
 
-    if rs is not None and rs.share_basis == "pro_rata":
-        commissioned = partner_commissioned_gbp(plan)
-        totals = commissioned.sum(axis=1, keepdims=True)
-        shares = np.where(totals > 0, commissioned / np.where(totals > 0, totals, 1.0), 1.0 / max(P, 1))
+    pro_rata = rs is not None and rs.share_basis == "pro_rata"
+    if pool is None and (pro_rata or any(p.cap_at_contribution for p in plan.partners)):
+        pool = compute_pool(plan)
+    if pro_rata and P:
+        shares = risk_share.pro_rata_shares_frac(partner_commissioned_gbp(plan, pool))
+    elif pro_rata:
+        shares = np.zeros((Y, 0))
     else:
         # one figure for every year, or a profile by year
         shares = np.array([[(p.share_pct_in(y) or 0.0) / 100.0 for p in plan.partners] for y in plan.years]).reshape(Y, P)
-    caps = partner_caps_gbp(plan)
+    caps = partner_caps_gbp(plan, pool)
 
     planned_reduction = p4p.planned_reduction_pct / 100.0 if p4p else 0.0
     nel_change = (

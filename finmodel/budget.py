@@ -1,8 +1,8 @@
 """The pooled budget of a plan: contributions and schemes -> arrays -> core.pool -> PoolResult.
 
 Turns a validated :class:`~finmodel.plan.Plan` into numpy arrays (scenarios on
-axis 0; ``n == 1`` for the plan as written, or ``n`` rows of contribution amounts
-for a sweep), calls the pure formulas of :mod:`finmodel.core.pool`, and gathers
+axis 0, ``n == 1``: the pool is the plan as written; sweeps vary the model's
+inputs, not the pool), calls the pure formulas of :mod:`finmodel.core.pool`, and gathers
 them into a :class:`PoolResult`.  The national £135m / £130m / £300m shares come
 from ``finmodel/data/national_totals.toml`` through :mod:`finmodel.national`.
 """
@@ -92,23 +92,13 @@ def minimum_pool_gbp(plan: Plan) -> np.ndarray:
     return pool_core.derived_minimum_gbp(national, shares, counted)
 
 
-def compute_pool(plan: Plan, contribution_amounts_gbp: np.ndarray | None = None,
-                 scheme_spend_gbp: np.ndarray | None = None) -> PoolResult:
-    """Compute the pooled budget.
-
-    contribution_amounts_gbp: optional (n, K) override of the plan's contribution
-    amounts (one column per ``plan.contributions`` line), for sweeps; default the plan's.
-    scheme_spend_gbp: optional (n, Y, J) override of scheme spend.
-    """
+def compute_pool(plan: Plan) -> PoolResult:
+    """Compute the pooled budget of the plan as written (arrays with n = 1 on axis 0)."""
     years = plan.years
     n_years = len(years)
     orgs = plan.organisations
     contribs = plan.contributions
-    amounts = (
-        np.array([[c.amount for c in contribs]], dtype=float)
-        if contribution_amounts_gbp is None
-        else np.atleast_2d(np.asarray(contribution_amounts_gbp, dtype=float))
-    )
+    amounts = np.array([[c.amount for c in contribs]], dtype=float)
     n = amounts.shape[0]
     year_idx = np.array([years.index(c.year) for c in contribs])
     stream_idx = np.array([ALL_STREAMS.index(c.stream) for c in contribs])
@@ -123,13 +113,8 @@ def compute_pool(plan: Plan, contribution_amounts_gbp: np.ndarray | None = None,
 
     schemes = plan.schemes
     n_schemes = len(schemes)
-    if scheme_spend_gbp is None:
-        spend = np.array([[[s.spend.get(y, 0.0) for s in schemes] for y in years]], dtype=float).reshape(1, n_years, n_schemes)
-        spend = np.broadcast_to(spend, (n, n_years, n_schemes)).copy()
-    else:
-        spend = np.asarray(scheme_spend_gbp, dtype=float)
-    benefits = np.array([[[s.benefits.get(y, 0.0) for s in schemes] for y in years]], dtype=float).reshape(1, n_years, n_schemes)
-    benefits = np.broadcast_to(benefits, spend.shape).copy()
+    spend = np.array([[[s.spend.get(y, 0.0) for s in schemes] for y in years]], dtype=float).reshape(n, n_years, n_schemes)
+    benefits = np.array([[[s.benefits.get(y, 0.0) for s in schemes] for y in years]], dtype=float).reshape(n, n_years, n_schemes)
     spend_total = spend.sum(axis=-1)
 
     scheme_stream = pool_core.one_hot(np.array([ALL_STREAMS.index(s.funding_stream) for s in schemes], dtype=int), len(ALL_STREAMS))

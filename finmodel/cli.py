@@ -19,7 +19,7 @@ from finmodel import __version__
 from finmodel.engine import DEFAULT_PLAN, RunResult, run
 from finmodel.plan import PlanError
 from finmodel.report import tables
-from finmodel.report.output import OUTPUTS_DIR, summary_dict, write_run
+from finmodel.report.output import OUTPUTS_DIR, write_run
 from finmodel.scenario import ScenarioError, list_scenarios
 
 WORKBOOK_NAME = "template2.xlsx"
@@ -158,7 +158,7 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
     extra = None if args.no_workbook else (lambda tmp: _write_workbook(result, args.plan, tmp / WORKBOOK_NAME))
     out = write_run(result, Path(args.out) if args.out else None, extra=extra)
     if args.json:
-        print(json.dumps(summary_dict(result), indent=2, allow_nan=False))
+        print((out / "summary.json").read_text("utf-8"))  # the document just written, not built twice
     else:
         print_summary(result, console)
         console.print(f"Results written to {out}")

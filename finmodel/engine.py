@@ -70,7 +70,7 @@ def qipp_warnings(plan: Plan, inputs: ModelInputs) -> list[str]:
 def run_plan(plan: Plan, plan_path: str | Path, scenario: Scenario = BASE, plan_sha256: str = "") -> RunResult:
     """Run an already validated plan (with the scenario already applied)."""
     pool = compute_pool(plan)
-    inputs = model_inputs(plan)
+    inputs = model_inputs(plan, pool)
     outputs = evaluate(inputs, len(plan.years))
     monthly = monthly_qipp_profile_gbp(inputs, len(plan.years))[0]
     return RunResult(

@@ -932,11 +932,6 @@ def evaluate(inputs: ModelInputs, n_years: int, *, threads: int | None = None, b
     return fast.run(_default_threads(n) if threads is None else max(1, int(threads)), max(1, int(block_rows)))
 
 
-def evaluate_threaded(inputs: ModelInputs, n_years: int, threads: int = 2) -> ModelOutputs:
-    """:func:`evaluate` with an explicit number of threads."""
-    return evaluate(inputs, n_years, threads=threads)
-
-
 def monthly_qipp_profile_gbp(inputs: ModelInputs, n_years: int) -> np.ndarray:
     """Delivered QIPP savings month by month, materialised: (n, C, n_months, 3) [£] for EA, A&E, outpatients.
 

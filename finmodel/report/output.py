@@ -8,15 +8,13 @@ into place only when every file is written; a failure leaves the previous output
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from finmodel.atomic import write_dir_atomically
 from finmodel.engine import RunResult
 from finmodel.jsonsafe import json_safe
 from finmodel.report import tables
@@ -50,12 +48,12 @@ def metadata(result: RunResult) -> dict[str, Any]:
     }
 
 
-def summary_dict(result: RunResult) -> dict[str, Any]:
-    """One JSON-ready document with every figure of the run."""
+def summary_dict(result: RunResult, all_tables: dict[str, pd.DataFrame] | None = None) -> dict[str, Any]:
+    """One JSON-ready document with every figure of the run (``all_tables``: already built, if at hand)."""
     doc: dict[str, Any] = {"metadata": metadata(result), "hwb": result.plan.hwb.name, "years": list(result.plan.years)}
     doc["checks"] = [{"check": c.key, "question": c.question, "rag": c.rag, "reason": c.reason} for c in result.checks]
     doc["warnings"] = list(result.warnings)
-    for name, df in tables.all_tables(result).items():
+    for name, df in (all_tables if all_tables is not None else tables.all_tables(result)).items():
         if name == "qipp_monthly":
             doc[name] = _clean(df.to_dict(orient="records"))
         else:
@@ -65,38 +63,16 @@ def summary_dict(result: RunResult) -> dict[str, Any]:
     return doc
 
 
-def write_dir_atomically(target: Path, fill: Callable[[Path], None]) -> Path:
-    """Create ``target`` as a directory filled by ``fill(tmp_dir)``; replace it only on success."""
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes 0700; results are ordinary files for the team to read
-    try:
-        fill(tmp)
-        old = None
-        if target.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-            os.replace(target, old / "x")
-        os.replace(tmp, target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return target
-
-
 def write_run(result: RunResult, out_dir: Path | None = None,
               extra: Callable[[Path], None] | None = None) -> Path:
     """Write the run's CSV tables and summary.json to ``out_dir`` (default outputs/<plan>/<scenario>/)."""
     target = Path(out_dir) if out_dir is not None else OUTPUTS_DIR / result.plan_name / result.scenario.name
 
     def fill(tmp: Path) -> None:
-        for name, df in tables.all_tables(result).items():
+        built = tables.all_tables(result)
+        for name, df in built.items():
             df.round(tables.PENNY).to_csv(tmp / f"{name}.csv", index=not isinstance(df.index, pd.RangeIndex))
-        (tmp / "summary.json").write_text(json.dumps(summary_dict(result), indent=2, allow_nan=False), "utf-8")
+        (tmp / "summary.json").write_text(json.dumps(summary_dict(result, built), indent=2, allow_nan=False), "utf-8")
         if extra is not None:
             extra(tmp)
 

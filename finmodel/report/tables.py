@@ -23,22 +23,27 @@ def _years(result: RunResult) -> list[str]:
     return list(result.plan.years)
 
 
+def _year_table(result: RunResult, rows: dict, index_name: str) -> pd.DataFrame:
+    """One row per entry of ``rows`` (label -> per-year values), one column per financial year."""
+    df = pd.DataFrame(rows, index=_years(result)).T
+    df.index.name = index_name
+    return df
+
+
 def pool_by_stream(result: RunResult) -> pd.DataFrame:
     """Pool by funding stream (rows) and year (columns), £, with a total row."""
     pool = result.pool
     rows = {STREAM_LABELS[s]: pool.by_year_stream_gbp[0, :, i] for i, s in enumerate(pool.streams)
             if pool.by_year_stream_gbp[0, :, i].any()}
-    df = pd.DataFrame(rows, index=_years(result)).T
+    df = _year_table(result, rows, "stream")
     df.loc["Total pool"] = pool.pool_gbp[0]
-    df.index.name = "stream"
     return df
 
 
 def pool_by_organisation(result: RunResult) -> pd.DataFrame:
     pool = result.pool
-    df = pd.DataFrame({org: pool.by_year_org_gbp[0, :, i] for i, org in enumerate(pool.organisations)}, index=_years(result)).T
+    df = _year_table(result, {org: pool.by_year_org_gbp[0, :, i] for i, org in enumerate(pool.organisations)}, "organisation")
     df.loc["Total pool"] = pool.pool_gbp[0]
-    df.index.name = "organisation"
     return df
 
 
@@ -68,18 +73,15 @@ def pool_summary(result: RunResult) -> pd.DataFrame:
         "Reablement share of £300m": p.reablement_share_gbp,
         "Scheme benefits (planned)": p.benefits_gbp[0],
     }
-    df = pd.DataFrame(rows, index=_years(result)).T
-    df.index.name = "figure"
-    return df
+    return _year_table(result, rows, "figure")
 
 
 def spend_by_area(result: RunResult) -> pd.DataFrame:
     from finmodel.budget import ALL_AREAS
 
     p = result.pool
-    df = pd.DataFrame({a.value: p.spend_by_area_gbp[0, :, i] for i, a in enumerate(ALL_AREAS)}, index=_years(result)).T
+    df = _year_table(result, {a.value: p.spend_by_area_gbp[0, :, i] for i, a in enumerate(ALL_AREAS)}, "area_of_spend")
     df.loc["Total"] = p.spend_gbp[0]
-    df.index.name = "area_of_spend"
     return df
 
 
@@ -121,18 +123,15 @@ def qipp_by_year(result: RunResult) -> pd.DataFrame:
         "Net QIPP savings": o.qipp_net_gbp[0],
         "Emergency admissions avoided (count)": o.ea_avoided[0],
     }
-    df = pd.DataFrame(rows, index=_years(result)).T
-    df.index.name = "figure"
-    return df
+    return _year_table(result, rows, "figure")
 
 
 def qipp_by_cohort(result: RunResult) -> pd.DataFrame:
     names = [c.name for c in result.plan.qipp.cohorts] if result.plan.qipp else []
     o = result.outputs
-    df = pd.DataFrame({name: o.qipp_by_cohort_gbp[0, :, c] for c, name in enumerate(names)}, index=_years(result)).T
+    df = _year_table(result, {name: o.qipp_by_cohort_gbp[0, :, c] for c, name in enumerate(names)}, "cohort")
     if names:
         df.loc["Total"] = o.qipp_gross_gbp[0]
-    df.index.name = "cohort"
     return df
 
 
@@ -192,9 +191,7 @@ def five_year(result: RunResult) -> pd.DataFrame:
         "ASC gap": o.asc_gap_gbp[0],
         "System gap (+ short / - surplus)": o.system_gap_gbp[0],
     }
-    df = pd.DataFrame(rows, index=_years(result)).T
-    df.index.name = "figure"
-    return df
+    return _year_table(result, rows, "figure")
 
 
 def p4p_table(result: RunResult) -> pd.DataFrame:
@@ -248,9 +245,8 @@ def risk_share(result: RunResult) -> pd.DataFrame:
         rows[f"Paid by {partner.name}"] = o.partner_payments_gbp[0, :, p]
     rows["Unfunded gap"] = o.unfunded_gap_gbp[0]
     rows["Underspend kept in pool"] = o.underspend_retained_gbp[0]
-    df = pd.DataFrame(rows, index=_years(result)).T
+    df = _year_table(result, rows, "figure")
     df["Total"] = df.sum(axis=1)
-    df.index.name = "figure"
     return df
 
 

@@ -43,9 +43,6 @@ from __future__ import annotations
 import csv
 import json
 import math
-import os
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -56,6 +53,7 @@ import numpy as np
 
 from finmodel import __version__
 from finmodel.arrays import model_inputs
+from finmodel.atomic import write_dir_atomically
 from finmodel.jsonsafe import json_safe
 from finmodel.model import evaluate
 from finmodel.plan import Plan, file_sha256, read_toml
@@ -405,10 +403,7 @@ class SweepResult:
         """
         from finmodel.sweep import charts
 
-        out = Path(out_dir)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
-        try:
+        def fill(tmp: Path) -> None:
             (tmp / "summary.json").write_text(json.dumps(self.to_dict(), indent=2, allow_nan=False) + "\n")
             if self.summary:
                 _write_csv(tmp / "outputs.csv", self.summary_rows())
@@ -420,17 +415,8 @@ class SweepResult:
             if self.summaries is not None and "shortfall_total_gbp" in self.summaries.names:
                 charts.histogram_chart(self.summaries["shortfall_total_gbp"], tmp / "shortfall_histogram.png",
                                        title=f"{self.scenario}: total shortfall, {self.n:,} scenarios ({self.method})")
-            old = None
-            if out.exists():
-                old = out.with_name(f".{out.name}.old-{os.getpid()}")
-                out.rename(old)
-            tmp.rename(out)
-            if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        return out
+
+        return write_dir_atomically(Path(out_dir), fill)
 
 
 def _write_csv(path: Path, rows: list[dict]) -> None:
