@@ -1,25 +1,34 @@
 """finmodel's command line: thin, parses arguments, calls the library, writes.
 
-Exit status: 0 success; 1 the run worked but a check is Red (``check`` only);
-2 bad input (plan or scenario file), with a one-paragraph message and no traceback.
+Exit status (see :mod:`finmodel.errors`): 0 success; 1 the run worked but a check is
+Red (``check --strict`` only); 2 bad input or a refusal (an invalid plan, scenario or
+workbook, a limit, an output that would replace what finmodel did not write); 3 an
+internal numeric fault (a NaN or infinite figure; nothing written); 4 the environment
+(an unwritable folder, an unreachable scheduler).  Every error is one paragraph on
+stderr, without a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
 import pandas as pd
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from finmodel import __version__
+from finmodel.atomic import check_file_replaceable, write_file_atomically
 from finmodel.engine import DEFAULT_PLAN, RunResult, run
+from finmodel.errors import EXIT_BAD_INPUT, EXIT_ENVIRONMENT, FinmodelError, InputError
+from finmodel.output_paths import check_out_target, output_dir
 from finmodel.plan import PlanError
 from finmodel.report import tables
-from finmodel.report.output import OUTPUTS_DIR, write_run
+from finmodel.report.output import OUTPUTS_DIR, default_run_dir, write_run
 from finmodel.scenario import ScenarioError, list_scenarios
 
 WORKBOOK_NAME = "template2.xlsx"
@@ -50,8 +59,22 @@ examples:
   finmodel sweep inputs/luton.toml --scenario luton-sensitivity --method lhs -n 1000000 --seed 1
   finmodel scenarios                             list the named scenarios
 
-exit status: 0 ok; 1 (check) a Red assurance check; 2 invalid plan or scenario file.
+exit status: 0 ok; 1 (check --strict) a Red assurance check; 2 bad input or a refusal
+(invalid plan, scenario or workbook; a limit; an output that finmodel did not write);
+3 an internal numeric fault (nothing written); 4 the environment (unwritable folder,
+unreachable scheduler).
+
+finmodel replaces only what it wrote itself: a results folder holding its manifest and
+nothing else, a workbook it wrote that nobody has saved since.  Anything else at an
+--out path is refused unless --force.
 """
+
+_CONTROL = str.maketrans({i: f"\\x{i:02x}" for i in [*range(0x20), 0x7f]})
+
+
+def esc(text: object) -> str:
+    """Plan or file text made safe for the terminal: no rich markup, no escape sequences."""
+    return escape(str(text).translate(_CONTROL))
 
 
 def _k(x: float) -> str:
@@ -62,19 +85,20 @@ def _k(x: float) -> str:
 
 
 def _df_table(df: pd.DataFrame, title: str, money: bool = True, index_title: str = "") -> Table:
-    table = Table(title=title, title_justify="left", show_lines=False)
-    table.add_column(index_title or (df.index.name or ""), style="bold")
+    table = Table(title=esc(title), title_justify="left", show_lines=False)
+    table.add_column(esc(index_title or (df.index.name or "")), style="bold")
     for col in df.columns:
-        table.add_column(str(col), justify="right")
+        table.add_column(esc(col), justify="right")
     for idx, row in df.iterrows():
-        table.add_row(str(idx), *[_k(v) if money else (f"{v:,.1f}" if isinstance(v, float) else str(v)) for v in row])
+        table.add_row(esc(idx), *[_k(v) if money else esc(f"{v:,.1f}" if isinstance(v, float) else v) for v in row])
     return table
 
 
 def print_summary(result: RunResult, console: Console) -> None:
     plan = result.plan
-    console.print(f"[bold]{plan.hwb.name}[/bold] ({plan.hwb.ons_code}) - scenario [bold]{result.scenario.name}[/bold]: {result.scenario.description}")
-    console.print(f"plan {result.plan_path} sha256 {result.plan_sha256[:12]}..., finmodel {result.version}.  Figures in £000.")
+    console.print(f"[bold]{esc(plan.hwb.name)}[/bold] ({plan.hwb.ons_code}) - scenario [bold]{esc(result.scenario.name)}[/bold]: "
+                  f"{esc(result.scenario.description)}")
+    console.print(f"plan {esc(result.plan_path)} sha256 {result.plan_sha256[:12]}..., finmodel {result.version}.  Figures in £000.")
     pool_years = [y for i, y in enumerate(plan.years)
                   if result.pool.pool_gbp[0, i] or result.pool.minimum_gbp[0, i] or result.pool.spend_gbp[0, i]]
     console.print(_df_table(tables.pool_by_stream(result)[pool_years], "Pooled budget by stream (£000)"))
@@ -106,7 +130,7 @@ def print_summary(result: RunResult, console: Console) -> None:
         console.print(_df_table(tables.risk_share(result), "Shortfall and risk share (£000)"))
     print_checks(result, console)
     for w in result.warnings:
-        console.print(f"[yellow]warning:[/yellow] {w}")
+        console.print(f"[yellow]warning:[/yellow] {esc(w)}")
 
 
 def print_checks(result: RunResult, console: Console) -> None:
@@ -115,7 +139,7 @@ def print_checks(result: RunResult, console: Console) -> None:
     table.add_column("Question")
     table.add_column("Reason")
     for c in result.checks:
-        table.add_row(f"[{RAG_STYLE[c.rag]}]{c.rag}[/]", c.question, c.reason)
+        table.add_row(f"[{RAG_STYLE[c.rag]}]{c.rag}[/]", esc(c.question), esc(c.reason))
     console.print(table)
 
 
@@ -153,25 +177,40 @@ def _write_workbook(result: RunResult, plan_path: str, path: Path, sweep_summary
     return write_template2(result, path, scenario_results=_scenario_results(plan_path, result), sweep_summary=sweep_summary)
 
 
+def _out_dir(args: argparse.Namespace) -> Path | None:
+    """The --out folder, refused at once if it is the working folder or one of its parents."""
+    if not args.out:
+        return None
+    out = Path(args.out)
+    check_out_target(out)
+    return out
+
+
 def cmd_run(args: argparse.Namespace, console: Console) -> int:
+    out_arg = _out_dir(args)
     result = run(args.plan, args.scenario)
     extra = None if args.no_workbook else (lambda tmp: _write_workbook(result, args.plan, tmp / WORKBOOK_NAME))
-    out = write_run(result, Path(args.out) if args.out else None, extra=extra)
+    out = write_run(result, out_arg, extra=extra, force=args.force)
     if args.json:
         print((out / "summary.json").read_text("utf-8"))  # the document just written, not built twice
     else:
         print_summary(result, console)
-        console.print(f"Results written to {out}")
+        console.print(f"Results written to {esc(out)}")
     return 0
 
 
 def cmd_template2(args: argparse.Namespace, console: Console) -> int:
+    from finmodel.atomic import make_parent
+    from finmodel.report.workbook_owner import written_by_finmodel_unsaved
+
     result = run(args.plan, args.scenario)
-    default = OUTPUTS_DIR / result.plan_name / result.scenario.name / WORKBOOK_NAME
-    path = Path(args.out) if args.out else default
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = Path(args.out) if args.out else default_run_dir(result) / WORKBOOK_NAME
+    if path.suffix.lower() != ".xlsx" and not path.is_dir():
+        raise InputError(f"--out {path}: a Template 2 workbook is an .xlsx file; give a name ending in .xlsx")
+    check_file_replaceable(path, args.force, written_by_finmodel_unsaved, what="workbook")
+    make_parent(path.parent)
     _write_workbook(result, args.plan, path, _read_sweep_summary(args.sweep_summary))
-    console.print(f"Template 2 workbook for {result.plan.hwb.name} ({result.scenario.name}) written to {path}")
+    console.print(f"Template 2 workbook for {esc(result.plan.hwb.name)} ({esc(result.scenario.name)}) written to {esc(path)}")
     return 0
 
 
@@ -186,13 +225,11 @@ def cmd_import_template2(args: argparse.Namespace, console: Console) -> int:
     text = plan_to_toml(data)
     if args.out:
         out = Path(args.out)
-        if out.exists() and not args.force:
-            print(f"finmodel: {out} exists; pass --force to replace it (plan files are never overwritten silently)", file=sys.stderr)
-            return 2
-        tmp = out.with_name(f".{out.name}.tmp")
-        tmp.write_text(text, "utf-8")
-        tmp.replace(out)
-        console.print(f"Plan written to {out} (money in £, money_unit = \"gbp\")")
+        if out.exists() and not out.is_dir() and not out.is_symlink() and out.resolve() == Path(args.workbook).resolve():
+            raise InputError(f"--out {out} is the workbook being read; give a new .toml name")
+        # plan files are never replaced silently: only with --force
+        write_file_atomically(out, text.encode("utf-8"), force=args.force)
+        console.print(f"Plan written to {esc(out)} (money in £, money_unit = \"gbp\")")
     else:
         sys.stdout.write(text)
     return 0
@@ -215,13 +252,13 @@ def cmd_sweep(args: argparse.Namespace, console: Console) -> int:
         return 2
     plan_name = Path(args.plan).stem
     scen_name = Path(args.scenario).stem
-    out = Path(args.out) if args.out else OUTPUTS_DIR / plan_name / f"sweep-{scen_name}-{args.method}"
+    out = _out_dir(args) or output_dir(OUTPUTS_DIR, plan_name, f"sweep-{scen_name}-{args.method}")
     written = result.write(out)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2, allow_nan=False))
         return 0
     print_sweep(result.to_dict(), console)
-    console.print(f"Sweep results written to {written}")
+    console.print(f"Sweep results written to {esc(written)}")
     return 0
 
 
@@ -267,7 +304,7 @@ def print_sweep(doc: dict, console: Console) -> None:
 
 def cmd_check(args: argparse.Namespace, console: Console) -> int:
     result = run(args.plan, args.scenario)
-    console.print(f"{args.plan}: valid plan for {result.plan.hwb.name}.")
+    console.print(f"{esc(args.plan)}: valid plan for {esc(result.plan.hwb.name)}.")
     print_checks(result, console)
     return 1 if args.strict and any(c.rag == "Red" for c in result.checks) else 0
 
@@ -279,10 +316,10 @@ def cmd_compare(args: argparse.Namespace, console: Console) -> int:
     if args.json:
         print(json.dumps({"plan": str(args.plan), "figures_gbp": {c: {k: round(v, 2) for k, v in df[c].items()} for c in df.columns}}, indent=2))
         return 0
-    console.print(f"[bold]{results[0].plan.hwb.name}[/bold]: scenarios side by side, totals over {results[0].plan.years[0]}-{results[0].plan.years[-1]} (£000)")
+    console.print(f"[bold]{esc(results[0].plan.hwb.name)}[/bold]: scenarios side by side, totals over {results[0].plan.years[0]}-{results[0].plan.years[-1]} (£000)")
     console.print(_df_table(df, "Scenario comparison (£000)"))
     for r in results:
-        console.print(f"  [bold]{r.scenario.name}[/bold]: {r.scenario.description}")
+        console.print(f"  [bold]{esc(r.scenario.name)}[/bold]: {esc(r.scenario.description)}")
     return 0
 
 
@@ -291,7 +328,7 @@ def cmd_scenarios(args: argparse.Namespace, console: Console) -> int:
 
     for name in list_scenarios():
         s = load_scenario(name)
-        console.print(f"[bold]{name}[/bold]: {s.description}" + (f"  (sweep over {len(s.sweep.get('inputs', {}))} inputs)" if s.sweep else ""))
+        console.print(f"[bold]{esc(name)}[/bold]: {esc(s.description)}" + (f"  (sweep over {len(s.sweep.get('inputs', {}))} inputs)" if s.sweep else ""))
     return 0
 
 
@@ -312,6 +349,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="directory to write the results to (default outputs/<plan>/<scenario>/)")
     p.add_argument("--json", action="store_true", help="print one JSON document with every figure instead of tables")
     p.add_argument("--no-workbook", action="store_true", help=f"do not write the Template 2 workbook ({WORKBOOK_NAME})")
+    p.add_argument("--force", action="store_true", help="replace the --out folder even if finmodel did not write it")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("template2", help="write the Template 2 workbook (BCF finance and metrics return, Excel)",
@@ -324,6 +362,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scenario", default="base", help="scenario name or path; default: base")
     p.add_argument("--out", help=f"workbook path; default outputs/<plan>/<scenario>/{WORKBOOK_NAME}")
     p.add_argument("--sweep-summary", metavar="JSON", help="summary.json of a `finmodel sweep` run, for the Sensitivity sheet")
+    p.add_argument("--force", action="store_true", help="replace --out even if it is not a workbook finmodel wrote, unsaved since")
     p.set_defaults(func=cmd_template2)
 
     p = sub.add_parser("import-template2", help="turn a Template 2 workbook back into a plan TOML",
@@ -374,6 +413,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--save-samples", metavar="FILE", help="also write every scenario's inputs and outputs (CSV, or .parquet with pyarrow)")
     p.add_argument("--backend", default="local", choices=["local", "dask"], help="run chunks in-process (default) or on a Dask cluster")
     p.add_argument("--scheduler", help="Dask scheduler address; default: a local cluster")
+    p.add_argument("--force", action="store_true", help="replace the --out folder even if finmodel did not write it")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None, help="progress bar (default: on for n >= 100,000)")
     p.set_defaults(func=cmd_sweep)
 
@@ -392,8 +432,23 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args, console)
     except (PlanError, ScenarioError) as exc:
-        print(f"finmodel: {exc}", file=sys.stderr)
-        return 2
+        return _fail(exc, EXIT_BAD_INPUT)
+    except FinmodelError as exc:
+        return _fail(exc, exc.exit_code)
+    except BrokenPipeError:
+        # the reader (e.g. `| head`) has gone: stop quietly, and keep Python from complaining at exit
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except MemoryError:
+        return _fail("ran out of memory; try a smaller -n or --chunk-size", EXIT_ENVIRONMENT)
+    except RecursionError:
+        return _fail("input nested too deeply to be read", EXIT_BAD_INPUT)
+
+
+def _fail(message: object, code: int) -> int:
+    print(f"finmodel: {str(message).translate(_CONTROL)}", file=sys.stderr)
+    return code
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -9,6 +9,7 @@ assurance checks.  Tables and files are made from the :class:`RunResult` in
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,6 +21,7 @@ from finmodel.arrays import ModelInputs, model_inputs
 from finmodel.budget import PoolResult, compute_pool
 from finmodel.checks import Check, model_checks, pool_checks
 from finmodel.core import qipp as qipp_core
+from finmodel.errors import NumericFault
 from finmodel.model import ModelOutputs, evaluate, monthly_qipp_profile_gbp
 from finmodel.plan import Plan, file_sha256, read_toml
 from finmodel.scenario import BASE, Scenario, apply_scenario, load_scenario
@@ -67,12 +69,28 @@ def qipp_warnings(plan: Plan, inputs: ModelInputs) -> list[str]:
     return warnings
 
 
+def assert_finite(plan_path: str | Path, *results: object) -> None:
+    """Raise NumericFault if any figure of these result dataclasses is NaN or infinite.
+
+    Plan validation bounds every input, so a non-finite figure here is a bug; it must
+    stop the run (exit 3) rather than reach a table as "£nan" next to a Green check.
+    """
+    for obj in results:
+        for f in dataclasses.fields(obj):  # type: ignore[arg-type]
+            value = getattr(obj, f.name)
+            if isinstance(value, np.ndarray) and value.dtype.kind in "fc" and not np.isfinite(value).all():
+                raise NumericFault(f"{plan_path}: internal error: {type(obj).__name__}.{f.name} is not finite "
+                                   f"({value.ravel()[~np.isfinite(value.ravel())][:3].tolist()}); nothing written. "
+                                   "Please report this with the plan file.")
+
+
 def run_plan(plan: Plan, plan_path: str | Path, scenario: Scenario = BASE, plan_sha256: str = "") -> RunResult:
     """Run an already validated plan (with the scenario already applied)."""
     pool = compute_pool(plan)
     inputs = model_inputs(plan, pool)
     outputs = evaluate(inputs, len(plan.years))
     monthly = monthly_qipp_profile_gbp(inputs, len(plan.years))[0]
+    assert_finite(plan_path, pool, outputs)
     return RunResult(
         plan=plan,
         plan_path=str(plan_path),

@@ -27,10 +27,14 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     ValidationError,
     ValidationInfo,
     field_validator,
 )
+
+from finmodel import plan_text as limits
+from finmodel.plan_text import MAX_MONEY_GBP, Name, OptionalText, StrictInt, StrictNumber, Text, bounded
 
 # Money and shares -------------------------------------------------------------
 
@@ -39,42 +43,49 @@ MONEY_UNIT_FACTORS = {"gbp": 1.0, "gbp_thousands": 1000.0}
 FY_PATTERN = re.compile(r"^(\d{4})/(\d{2})$")
 
 
-def _scale_money(value: float, info: ValidationInfo) -> float:
-    """Convert a money amount written in the file's unit into pounds."""
+def _in_pounds(value: float, info: ValidationInfo) -> float:
+    """``value`` (in the file's unit) in pounds, refused unless finite and within MAX_MONEY_GBP."""
     if not math.isfinite(value):
         raise ValueError("must be a finite number")
+    factor = (info.context or {}).get("money_factor", 1.0)
+    gbp = float(value) * factor
+    if not abs(gbp) <= MAX_MONEY_GBP:
+        raise ValueError(f"is £{gbp:,.0f} in pounds, above the limit of £{MAX_MONEY_GBP:,.0f} on any one figure")
+    return gbp
+
+
+def _scale_money(value: float, info: ValidationInfo) -> float:
+    """Convert a money amount written in the file's unit into pounds."""
     if value < 0:
         raise ValueError("money cannot be negative")
-    factor = (info.context or {}).get("money_factor", 1.0)
-    return float(value) * factor
+    return _in_pounds(value, info)
 
 
 def _finite(value: float) -> float:
-    if not math.isfinite(value):
-        raise ValueError("must be a finite number")
-    return value
+    return bounded(value)
 
 
 #: A non-negative amount of money; written in the file's unit, held in £.
-Money = Annotated[float, Field(strict=False), AfterValidator(_scale_money)]
+Money = Annotated[float, StrictNumber, AfterValidator(_scale_money)]
+
+
 def _scale_signed_money(value: float, info: ValidationInfo) -> float:
     """Convert a signed money amount (e.g. an outturn: negative = deficit) into pounds."""
-    if not math.isfinite(value):
-        raise ValueError("must be a finite number")
-    factor = (info.context or {}).get("money_factor", 1.0)
-    return float(value) * factor
+    return _in_pounds(value, info)
 
 
 #: Money that may be negative (an outturn, a change); written in the file's unit, held in £.
-SignedMoney = Annotated[float, AfterValidator(_scale_signed_money)]
+SignedMoney = Annotated[float, StrictNumber, AfterValidator(_scale_signed_money)]
 #: A unit price in pounds, whatever the file's money_unit (tariffs, cost per admission).
-PriceGbp = Annotated[float, Field(gt=0), AfterValidator(_finite)]
+PriceGbp = Annotated[float, StrictNumber, Field(gt=0), AfterValidator(_finite)]
 #: A percentage 0..100.
-Pct = Annotated[float, Field(ge=0, le=100), AfterValidator(_finite)]
+Pct = Annotated[float, StrictNumber, Field(ge=0, le=100), AfterValidator(_finite)]
 #: Any finite number (rates that may be negative, counts, ...).
-Number = Annotated[float, AfterValidator(_finite)]
+Number = Annotated[float, StrictNumber, AfterValidator(_finite)]
 #: A non-negative finite number.
-NonNegative = Annotated[float, Field(ge=0), AfterValidator(_finite)]
+NonNegative = Annotated[float, StrictNumber, Field(ge=0), AfterValidator(_finite)]
+#: A whole number (months), not a decimal, text or true/false.
+Whole = Annotated[int, StrictInt]
 
 
 class _Model(BaseModel):
@@ -153,29 +164,29 @@ class Commissioner(str, Enum):
 
 
 class Ccg(_Model):
-    name: str = Field(min_length=1)
+    name: Name
     share_in_hwb_pct: Pct = Field(
         description="share of this CCG's BCF contribution that falls in this HWB [%]"
     )
 
 
 class Hwb(_Model):
-    name: str = Field(min_length=1)
+    name: Name
     ons_code: str = Field(pattern=r"^E\d{8}$")
-    councils: list[str] = Field(min_length=1)
-    ccgs: list[Ccg] = Field(min_length=1)
-    two_tier: bool = False
-    district_councils: list[str] = Field(default_factory=list)
+    councils: list[Name] = Field(min_length=1, max_length=limits.MAX_ORGANISATIONS)
+    ccgs: list[Ccg] = Field(min_length=1, max_length=limits.MAX_ORGANISATIONS)
+    two_tier: StrictBool = False
+    district_councils: list[Name] = Field(default_factory=list, max_length=limits.MAX_ORGANISATIONS)
 
 
 class Contribution(_Model):
     """One organisation's contribution of one stream in one financial year."""
 
     year: str
-    organisation: str = Field(min_length=1)
+    organisation: Name
     stream: Stream
     amount: Money
-    source: str = Field(min_length=1, description="seed document, published figure, or 'assumption'")
+    source: Text = Field(description="seed document, published figure, or 'assumption'")
 
 
 class NationalShares(_Model):
@@ -183,7 +194,7 @@ class NationalShares(_Model):
 
     revenue_pct: Pct = Field(description="share of national CCG revenue streams [%]")
     capital_pct: Pct = Field(description="share of national capital grants (DFG, social care capital) [%]")
-    source: str = Field(min_length=1)
+    source: Text
     overrides_pct: dict[Stream, Pct] = Field(default_factory=dict)
 
 
@@ -192,25 +203,25 @@ class MinimumPool(_Model):
 
     method: Literal["stated", "derived"]
     stated: dict[str, Money] = Field(default_factory=dict)
-    source: str = Field(min_length=1)
+    source: Text
 
 
 class Scheme(_Model):
     """A line of the expenditure plan (Template 2, tab 2)."""
 
-    id: str = Field(min_length=1)
-    name: str = Field(min_length=1)
+    id: Name
+    name: Name
     area_of_spend: AreaOfSpend
     commissioner: Commissioner
     nhs_share_pct: Pct | None = Field(
         default=None, description="NHS (CCG) share of a joint commission [%]; council has the rest"
     )
-    provider: str = Field(min_length=1)
+    provider: Name
     funding_stream: Stream
     status: Literal["new", "existing"]
-    recurrent: bool
-    protects_social_care: bool = False
-    nhs_out_of_hospital: bool = Field(
+    recurrent: StrictBool
+    protects_social_care: StrictBool = False
+    nhs_out_of_hospital: StrictBool = Field(
         default=False, description="an NHS-commissioned out-of-hospital service"
     )
     spend: dict[str, Money]
@@ -218,34 +229,34 @@ class Scheme(_Model):
     benefit_activity: Activity | None = Field(
         default=None, description="activity the benefits reduce, for the QIPP double-counting test"
     )
-    source: str = Field(min_length=1)
+    source: Text
 
 
 class EarmarkedAmount(_Model):
     """An amount the plan sets aside for a national condition, per year."""
 
     amount: dict[str, Money] = Field(default_factory=dict)
-    source: str = Field(min_length=1)
+    source: Text
 
 
 class SocialCareProtection(_Model):
-    definition: str = ""
+    definition: OptionalText = ""
     amount: dict[str, Money] = Field(default_factory=dict)
-    source: str = Field(min_length=1)
+    source: Text
 
 
 class Metric(_Model):
-    name: str = Field(min_length=1)
-    unit: str = Field(min_length=1)
-    higher_is_better: bool
+    name: Name
+    unit: Name
+    higher_is_better: StrictBool
     baseline: Number
     target_apr_2015: Number | None = None
     target: Number
-    source: str = Field(min_length=1)
+    source: Text
 
 
 class Partner(_Model):
-    name: str = Field(min_length=1)
+    name: Name
     kind: Literal["ccg", "council", "acute_trust", "other"]
     share_pct: Pct | dict[str, Pct] | None = Field(
         default=None,
@@ -253,7 +264,7 @@ class Partner(_Model):
         '(e.g. {"2015/16" = 40, "2016/17" = 50}) that gives every modelled year',
     )
     cap: Money | None = Field(default=None, description="most this partner pays in a year [£]")
-    cap_at_contribution: bool = Field(
+    cap_at_contribution: StrictBool = Field(
         default=False,
         description="cap this partner each year at what it contributes to the pool that year "
         "(its name must match a contributing organisation); with `cap` too, the lower applies",
@@ -263,7 +274,7 @@ class Partner(_Model):
         description="what this partner commissions per year, for pro-rata shares; default: "
         "NHS-commissioned scheme spend for a CCG, council-commissioned for a council, 0 otherwise",
     )
-    source: str = Field(min_length=1)
+    source: Text
 
     def share_pct_in(self, year: str) -> float | None:
         """This partner's share in ``year`` [%] (a profile's figure for that year, or the one figure)."""
@@ -276,24 +287,24 @@ class ActivityLine(_Model):
     """One line of a cohort's baseline activity (seed 003: EAs by HRG, A&E, outpatients)."""
 
     kind: ActivityKind
-    hrg_group: str | None = None
+    hrg_group: Name | None = None
     baseline_pa: NonNegative = Field(description="baseline activity per year [count]")
     tariff_gbp: PriceGbp = Field(description="full PbR tariff per unit of activity [£]")
     admitted_via_ae_pct: Pct = Field(default=0.0, description="share of these EAs admitted through A&E [%]")
-    source: str = Field(min_length=1)
+    source: Text
 
 
 class Cohort(_Model):
     """A QIPP cohort (e.g. a GP cluster) with its go-live date and EA reduction ramp."""
 
-    name: str = Field(min_length=1)
+    name: Name
     go_live: date
     initial_reduction_pct: Pct
-    initial_months: int = Field(default=12, ge=0, le=120)
+    initial_months: Whole = Field(default=12, ge=0, le=120)
     step_pp_pm: NonNegative = Field(description="monthly step after the initial period [percentage points]")
     ceiling_pct: Pct
-    lines: list[ActivityLine] = Field(min_length=1)
-    source: str = Field(min_length=1)
+    lines: list[ActivityLine] = Field(min_length=1, max_length=limits.MAX_LINES_PER_COHORT)
+    source: Text
 
     @field_validator("go_live")
     @classmethod
@@ -308,12 +319,12 @@ class Qipp(_Model):
 
     marginal_rate_pct: Pct = Field(default=30.0, description="EAs avoided valued at this % of full tariff")
     outpatient_reduction_pct: Pct = Field(default=10.0, description="flat fall in outpatient appointments [%]")
-    cohorts: list[Cohort] = Field(min_length=1)
+    cohorts: list[Cohort] = Field(min_length=1, max_length=limits.MAX_COHORTS)
     investment: dict[str, Money] = Field(default_factory=dict, description="investment that buys the savings, per year")
     other_net_qipp: dict[str, SignedMoney] = Field(
         default_factory=dict, description="net QIPP of schemes outside the cohort model, per year"
     )
-    source: str = Field(min_length=1)
+    source: Text
 
 
 class FiveYear(_Model):
@@ -329,7 +340,7 @@ class FiveYear(_Model):
     asc_funding_change: dict[str, SignedMoney] = Field(
         default_factory=dict, description="change in the council's funding for adult social care (negative = cut)"
     )
-    source: str = Field(min_length=1)
+    source: Text
 
 
 class P4P(_Model):
@@ -339,12 +350,12 @@ class P4P(_Model):
     year: str = "2015/16"
     nel_baseline_by_quarter: list[NonNegative] = Field(min_length=4, max_length=4)
     planned_reduction_pct: Pct
-    credible_case_claimed: bool = False
+    credible_case_claimed: StrictBool = False
     cost_per_admission_gbp: PriceGbp = 1490.0
     performance_pool: Money | None = Field(
         default=None, description="original design: the local performance element [£]"
     )
-    source: str = Field(min_length=1)
+    source: Text
 
 
 class RiskShare(_Model):
@@ -357,12 +368,12 @@ class RiskShare(_Model):
     )
     contingency: dict[str, Money] = Field(default_factory=dict, description="stated contingency per year")
     share_basis: Literal["fixed", "pro_rata"] = "fixed"
-    share_underspend: bool = True
+    share_underspend: StrictBool = True
     beds_planned_to_close: NonNegative = 0.0
     beds_close_from: str = "2015/16"
     bed_day_cost_gbp: PriceGbp = Field(default=250.0, description="cost of keeping a bed open for a day [£]")
     bed_days_pa: NonNegative = 365.0
-    source: str = Field(min_length=1)
+    source: Text
 
 
 class Outturn(_Model):
@@ -372,31 +383,31 @@ class Outturn(_Model):
     ea_reduction_delivery_pct: NonNegative = Field(
         default=100.0, description="share of planned emergency-admission reductions delivered [%]"
     )
-    go_live_delay_months: int = Field(default=0, ge=-24, le=60)
+    go_live_delay_months: Whole = Field(default=0, ge=-24, le=60)
     nel_admissions_change_pct: Number | None = Field(
         default=None, description="actual change in non-elective admissions vs baseline [%]; default: as planned"
     )
     beds_not_closed: NonNegative = 0.0
     demographic_growth_above_plan: dict[str, SignedMoney] = Field(default_factory=dict)
     metrics_actual: dict[str, Number] = Field(default_factory=dict, description="metric name -> outturn; default: target met")
-    source: str = "base case: the plan delivered as written"
+    source: Text = "base case: the plan delivered as written"
 
 
 class Plan(_Model):
     """A whole BCF plan for one Health and Wellbeing Board."""
 
     money_unit: Literal["gbp", "gbp_thousands"]
-    years: list[str] = Field(min_length=2)
+    years: list[str] = Field(min_length=2, max_length=limits.MAX_YEARS)
     hwb: Hwb
-    contributions: list[Contribution] = Field(min_length=1)
+    contributions: list[Contribution] = Field(min_length=1, max_length=limits.MAX_CONTRIBUTIONS)
     minimum_pool: MinimumPool
     national_shares: NationalShares | None = None
-    schemes: list[Scheme] = Field(default_factory=list)
+    schemes: list[Scheme] = Field(default_factory=list, max_length=limits.MAX_SCHEMES)
     social_care_protection: SocialCareProtection
     care_act: EarmarkedAmount
     carers: EarmarkedAmount
-    metrics: list[Metric] = Field(default_factory=list)
-    partners: list[Partner] = Field(default_factory=list)
+    metrics: list[Metric] = Field(default_factory=list, max_length=limits.MAX_METRICS)
+    partners: list[Partner] = Field(default_factory=list, max_length=limits.MAX_PARTNERS)
     qipp: Qipp | None = None
     five_year: FiveYear | None = None
     p4p: P4P | None = None
@@ -542,11 +553,7 @@ def _check_references(plan: Plan, problems: list) -> None:
         problems.append(("hwb.district_councils", [], "a two-tier area must name its district councils (DFG pass-through)"))
     # each CCG's share_in_hwb_pct is its own fraction of that CCG; they need not sum to 100
     contributed = {(c.stream) for c in plan.contributions}
-    ids: set[str] = set()
     for i, s in enumerate(plan.schemes):
-        if s.id in ids:
-            problems.append((f"schemes[{i}].id", s.id, "scheme ids must be unique"))
-        ids.add(s.id)
         if s.funding_stream not in contributed:
             problems.append(
                 (
@@ -638,17 +645,27 @@ def read_toml(path: str | Path) -> dict[str, Any]:
     """Read a TOML file, turning every I/O or syntax problem into a PlanError."""
     p = Path(path)
     try:
-        raw = p.read_bytes()
+        if p.is_dir():
+            raise PlanError(p, [("(file)", str(p), "is a folder, not a plan file")])
+        if p.exists() and not p.is_file():
+            raise PlanError(p, [("(file)", str(p), "is not a regular file (a device or a pipe?), so not a plan file")])
+        with open(p, "rb") as fh:  # read one byte past the limit: never the whole of a huge file
+            raw = fh.read(limits.MAX_PLAN_BYTES + 1)
     except FileNotFoundError:
         raise PlanError(p, [("(file)", str(p), "file not found")]) from None
     except OSError as exc:
         raise PlanError(p, [("(file)", str(p), f"cannot be read: {exc.strerror}")]) from None
+    if len(raw) > limits.MAX_PLAN_BYTES:
+        raise PlanError(p, [("(file)", str(p), f"is larger than {limits.MAX_PLAN_BYTES // 2**20} MiB, far more than any "
+                             "plan (the shipped plans are about 20 kB)")])
     try:
         return tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise PlanError(p, [("(file)", str(p), "not a UTF-8 text file, so not TOML")]) from None
     except tomllib.TOMLDecodeError as exc:
         raise PlanError(p, [("(file)", str(p), f"not valid TOML: {exc}")]) from None
+    except RecursionError:
+        raise PlanError(p, [("(file)", str(p), "nested too deeply to be a plan file")]) from None
 
 
 def plan_from_dict(data: dict[str, Any], path: str | Path = "<plan>") -> Plan:
@@ -663,11 +680,14 @@ def plan_from_dict(data: dict[str, Any], path: str | Path = "<plan>") -> Plan:
         plan = Plan.model_validate(data, context={"money_factor": MONEY_UNIT_FACTORS[unit]})
     except ValidationError as exc:
         raise plan_errors_from_validation(path, data, exc) from None
+    except RecursionError:
+        raise PlanError(path, [("(file)", str(path), "nested too deeply to be a plan")]) from None
     problems: list[tuple[str, Any, str]] = []
     _check_year_keys(plan, problems)
     _check_references(plan, problems)
     _check_qipp(plan, problems)
     _check_outturn(plan, problems)
+    limits.check_identifiers(plan, problems)
     if problems:
         raise PlanError(path, problems)
     return plan

@@ -31,6 +31,10 @@ from typing import Any
 from pydantic import BaseModel
 
 from finmodel.plan import Plan, PlanError, plan_from_dict, read_toml
+from finmodel.plan_text import MAX_NAME_CHARS, MAX_TEXT_CHARS, name_chars, text_chars
+
+#: Plan inputs a scenario may not change: the unit every override is written in.
+NOT_OVERRIDABLE = {"money_unit": "every amount in a scenario is read in the plan's own money_unit, so it cannot change"}
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 _TOKEN = re.compile(r"([^.\[\]]+)|\[(\*|\d+)\]")
@@ -139,6 +143,8 @@ def apply_overrides(plan_data: dict[str, Any], overrides: dict[str, Any], where:
             tokens = parse_path(path)
         except ValueError as exc:
             raise ScenarioError(f"{where}: {exc}") from None
+        if tokens[0] in NOT_OVERRIDABLE:
+            raise ScenarioError(f"{where}: override {path!r} = {value!r}: {NOT_OVERRIDABLE[tokens[0]]}")
         _set_path(data, tokens, value, path, where, Plan)
     return data
 
@@ -170,14 +176,30 @@ def load_scenario(name_or_path: str, scenario_dir: Path | None = None) -> Scenar
     overrides = data.get("set", {})
     if not isinstance(overrides, dict):
         raise ScenarioError(f"Invalid scenario file {path}: set = {overrides!r}: must be a table of path = value.")
+    texts = {key: _scenario_text(path, key, data.get(key, default))
+             for key, default in (("name", path.stem), ("description", ""), ("source", ""))}
     return Scenario(
-        name=str(data.get("name", path.stem)),
-        description=str(data.get("description", "")),
-        source=str(data.get("source", "")),
+        name=texts["name"],
+        description=texts["description"],
+        source=texts["source"],
         overrides=overrides,
         sweep=data.get("sweep", {}),
         path=str(path),
     )
+
+
+def _scenario_text(path: Path, key: str, value: Any) -> str:
+    """The scenario's name (a name: it labels outputs) or description/source (free text), checked."""
+    if not isinstance(value, str):
+        raise ScenarioError(f"Invalid scenario file {path}: {key} = {value!r}: must be text.")
+    limit = MAX_NAME_CHARS if key == "name" else MAX_TEXT_CHARS
+    if len(value) > limit or (key == "name" and not value):
+        raise ScenarioError(f"Invalid scenario file {path}: {key} = {value[:40]!r}...: must be 1 to {limit:,} characters.")
+    try:
+        (name_chars if key == "name" else text_chars)(value)
+    except ValueError as exc:
+        raise ScenarioError(f"Invalid scenario file {path}: {key} = {value!r}: {exc}.") from None
+    return value
 
 
 def list_scenarios(scenario_dir: Path | None = None, include_sweeps: bool = True) -> list[str]:

@@ -15,8 +15,10 @@ from typing import Any
 import pandas as pd
 
 from finmodel.atomic import write_dir_atomically
+from finmodel.csvsafe import neutralise_frame
 from finmodel.engine import RunResult
 from finmodel.jsonsafe import json_safe
+from finmodel.output_paths import output_dir
 from finmodel.report import tables
 
 OUTPUTS_DIR = Path(__file__).resolve().parent.parent.parent / "outputs"
@@ -63,17 +65,26 @@ def summary_dict(result: RunResult, all_tables: dict[str, pd.DataFrame] | None =
     return doc
 
 
+def default_run_dir(result: RunResult) -> Path:
+    """outputs/<plan>/<scenario>/, each name made a safe folder name, always under outputs/."""
+    return output_dir(OUTPUTS_DIR, result.plan_name, result.scenario.name)
+
+
 def write_run(result: RunResult, out_dir: Path | None = None,
-              extra: Callable[[Path], None] | None = None) -> Path:
-    """Write the run's CSV tables and summary.json to ``out_dir`` (default outputs/<plan>/<scenario>/)."""
-    target = Path(out_dir) if out_dir is not None else OUTPUTS_DIR / result.plan_name / result.scenario.name
+              extra: Callable[[Path], None] | None = None, force: bool = False) -> Path:
+    """Write the run's CSV tables and summary.json to ``out_dir`` (default outputs/<plan>/<scenario>/).
+
+    Replaces ``out_dir`` only if finmodel wrote it (or ``force``); see :mod:`finmodel.atomic`.
+    """
+    target = Path(out_dir) if out_dir is not None else default_run_dir(result)
 
     def fill(tmp: Path) -> None:
         built = tables.all_tables(result)
         for name, df in built.items():
-            df.round(tables.PENNY).to_csv(tmp / f"{name}.csv", index=not isinstance(df.index, pd.RangeIndex))
+            safe = neutralise_frame(df.round(tables.PENNY))  # plan text never runs as a spreadsheet formula
+            safe.to_csv(tmp / f"{name}.csv", index=not isinstance(df.index, pd.RangeIndex))
         (tmp / "summary.json").write_text(json.dumps(summary_dict(result, built), indent=2, allow_nan=False), "utf-8")
         if extra is not None:
             extra(tmp)
 
-    return write_dir_atomically(target, fill)
+    return write_dir_atomically(target, fill, force=force)

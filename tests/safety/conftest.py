@@ -1,0 +1,32 @@
+"""Safety tests run finmodel's CLI in-process with the output root moved into tmp_path,
+so no test can write into (or, on a bug, delete from) the repository itself."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from finmodel import cli
+from finmodel.report import output
+
+
+@pytest.fixture
+def sandbox(tmp_path, monkeypatch):
+    """A fake checkout: tmp/repo/{inputs,outputs}; finmodel's output root points at its outputs/."""
+    repo = tmp_path / "repo"
+    (repo / "inputs").mkdir(parents=True)
+    outputs = repo / "outputs"
+    monkeypatch.setattr(output, "OUTPUTS_DIR", outputs)
+    monkeypatch.setattr(cli, "OUTPUTS_DIR", outputs)
+    monkeypatch.chdir(tmp_path)
+    return repo
+
+
+def run_cli(*args) -> int:
+    return cli.main([str(a) for a in args])
+
+
+def tree(path: Path) -> dict[str, bytes]:
+    """Every file under ``path`` with its bytes, to prove nothing changed."""
+    return {p.relative_to(path).as_posix(): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
