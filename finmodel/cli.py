@@ -425,7 +425,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    console = Console(stderr=False, width=160)
+    console = Console(stderr=False, width=160, emoji=False)  # ":smile:" in a name stays text
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
