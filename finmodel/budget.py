@@ -64,7 +64,8 @@ class PoolResult:
     protection_stated_gbp: np.ndarray  # (Y,)
     protection_schemes_gbp: np.ndarray  # (n, Y) spend on schemes flagged as protecting social care
     protection_pct_of_pool: np.ndarray  # (n, Y) stated protection / pool * 100
-    care_act_gbp: np.ndarray  # (Y,)
+    care_act_gbp: np.ndarray  # (Y,) the plan's stated Care Act amount
+    care_act_schemes_gbp: np.ndarray  # (n, Y) spend on schemes flagged as Care Act spend
     care_act_share_gbp: np.ndarray  # (Y,) proportionate share of the national £135m (NaN if no shares)
     carers_gbp: np.ndarray  # (Y,)
     carers_share_gbp: np.ndarray  # (Y,)
@@ -132,6 +133,7 @@ def compute_pool(plan: Plan) -> PoolResult:
     nhs_spend, council_spend = pool_core.commissioner_split_gbp(spend, nhs_frac)
     protects = np.array([s.protects_social_care for s in schemes], dtype=float)
     out_of_hospital = np.array([s.nhs_out_of_hospital for s in schemes], dtype=float)
+    care_act_flag = np.array([s.care_act for s in schemes], dtype=float)
 
     protection_stated = _per_year(plan, plan.social_care_protection.amount)
     care_act = _per_year(plan, plan.care_act.amount)
@@ -174,6 +176,7 @@ def compute_pool(plan: Plan) -> PoolResult:
         protection_schemes_gbp=spend @ protects,
         protection_pct_of_pool=100.0 * pool_core.share_of_pool_frac(protection_stated, pool),
         care_act_gbp=care_act,
+        care_act_schemes_gbp=spend @ care_act_flag,
         care_act_share_gbp=share_of_national(Stream.care_act_revenue),
         carers_gbp=carers,
         carers_share_gbp=share_of_national(Stream.carers_breaks),

@@ -14,7 +14,9 @@ from typing import Literal
 
 import numpy as np
 
+from finmodel.arrays import NATIONAL_PERFORMANCE_POOL_GBP
 from finmodel.budget import PoolResult
+from finmodel.national_conditions import CONDITIONS, STATUS_RAG, STATUS_WORDS
 from finmodel.plan import Plan
 
 Rag = Literal["Green", "Amber", "Red"]
@@ -74,12 +76,21 @@ def check_costs_and_benefits(plan: Plan, pool: PoolResult) -> Check:
 
 
 def check_care_act(pool: PoolResult) -> Check:
-    """Care Act money identified and proportionate to the national £135m (seed 000)."""
+    """Care Act money identified, backed by schemes, and proportionate to the national £135m (seed 000).
+
+    A stated amount alone is not identified money: schemes flagged ``care_act = true``
+    must carry it (Amber if they carry less than the amount stated).
+    """
     question = "Is the Care Act money identified and proportionate to the national £135m?"
     y = pool.years.index("2015/16")
     amount, share = pool.care_act_gbp[y], pool.care_act_share_gbp[y]
+    backed = pool.care_act_schemes_gbp[0, y]
     if amount <= 0:
         return Check("care_act", question, "Red", f"No Care Act money identified in 2015/16 (proportionate share {gbp(share) if np.isfinite(share) else 'unknown'}).")
+    if backed + PENNY_GBP < amount:
+        return Check("care_act", question, "Amber",
+                     f"{gbp(amount)} stated for 2015/16, but schemes flagged as Care Act spend carry {gbp(backed)}: "
+                     f"{gbp(amount - backed)} is not backed by a scheme.")
     if not np.isfinite(share):
         return Check("care_act", question, "Amber", f"{gbp(amount)} identified in 2015/16, but the plan gives no national shares to test proportion.")
     ratio = amount / share if share > 0 else np.inf
@@ -156,11 +167,16 @@ def check_contingency(plan: Plan, outputs) -> Check:
     question = "Is there a contingency plan, with a risk share, for targets not being met?"
     if plan.risk_share is None or not plan.partners:
         return Check("contingency", question, "Red", "No risk share: the plan names no partners or contingency.")
+    basis = plan.risk_share.contingency_basis
     contingency = outputs.contingency_gbp[0].sum()
+    if basis == "none":
+        return Check("contingency", question, "Red", "No contingency (contingency_basis = none): a shortfall falls straight "
+                     "on the partners' shares and caps, then is unfunded.")
     shortfall = outputs.shortfall_gbp[0].clip(min=0).sum()
     gap = outputs.unfunded_gap_gbp[0].sum()
     names = ", ".join(p.name for p in plan.partners)
-    basis = plan.risk_share.contingency_basis
+    if basis == "stated" and sum(plan.risk_share.contingency.values()) <= 0:
+        return Check("contingency", question, "Amber", f"A stated contingency of £0 in every year; partners {names}.")
     if basis == "p4p_unreleased":
         held = (f"Contingency: the P4P money not released ({gbp(contingency)} in this scenario, "
                 f"of a {gbp(outputs.p4p_sum_gbp[0])} P4P sum)")
@@ -186,6 +202,58 @@ def check_p4p_ambition(plan: Plan, outputs) -> Check:
     return Check("p4p_ambition", question, "Red", reason + ": below 3.5% with no credible case.")
 
 
-def model_checks(plan: Plan, outputs) -> list[Check]:
-    """Checks that read the savings, P4P and risk-share results."""
-    return [check_qipp_double_counting(outputs), check_p4p_ambition(plan, outputs), check_contingency(plan, outputs)]
+def hwb_performance_element_gbp(plan: Plan) -> float | None:
+    """The HWB's share of the national £1bn performance element [£]: stated, or £1bn x revenue share; None if unknown."""
+    if plan.p4p is not None and plan.p4p.performance_pool is not None:
+        return plan.p4p.performance_pool
+    if plan.national_shares is not None:
+        return NATIONAL_PERFORMANCE_POOL_GBP * plan.national_shares.revenue_pct / 100.0
+    return None
+
+
+def check_performance_element(plan: Plan, pool: PoolResult, outputs) -> Check | None:
+    """Revised design: the HWB's share of the £1bn is the P4P sum or NHS-commissioned out-of-hospital spend (public).
+
+    P4P sum + NHS-commissioned out-of-hospital spend in the P4P year >= the HWB's share.
+    None (not asked) for the original design or a plan without P4P.
+    """
+    if plan.p4p is None or plan.p4p.design != "revised":
+        return None
+    question = "Is the HWB's share of the £1bn either the P4P sum or spent on NHS-commissioned out-of-hospital services?"
+    y = plan.years.index(plan.p4p.year)
+    share = hwb_performance_element_gbp(plan)
+    p4p_sum, ooh = float(outputs.p4p_sum_gbp[0]), float(pool.nhs_out_of_hospital_gbp[0, y])
+    covered = p4p_sum + ooh
+    numbers = f"P4P sum {gbp(p4p_sum)} + NHS-commissioned out-of-hospital spend {gbp(ooh)} = {gbp(covered)}"
+    if share is None:
+        return Check("performance_element", question, "Amber", numbers + ": the plan gives no national shares or "
+                     "performance element to test it against.")
+    if covered + PENNY_GBP < share:
+        return Check("performance_element", question, "Red",
+                     f"{numbers} in {plan.p4p.year}, short of the HWB's {gbp(share)} share of the £1bn by {gbp(share - covered)}.")
+    return Check("performance_element", question, "Green", f"{numbers} in {plan.p4p.year}, at least the HWB's {gbp(share)} share of the £1bn.")
+
+
+def condition_checks(plan: Plan) -> list[Check]:
+    """The five national conditions the plan states (seed 002 para 18); one not stated is Red."""
+    stated = {c.condition: c for c in plan.national_conditions}
+    checks = []
+    for key, title in CONDITIONS.items():
+        c = stated.get(key)
+        if c is None:
+            checks.append(Check(f"condition_{key}", f"National condition: {title}?", "Red", "Not stated in the plan."))
+            continue
+        where = f" ({c.page_ref})" if c.page_ref else ""
+        score = f" (assurer's score {c.score}/10)" if c.score is not None else ""
+        checks.append(Check(f"condition_{key}", f"National condition: {title}?", STATUS_RAG[c.status],
+                            f"{STATUS_WORDS[c.status].capitalize()}{where}: {c.evidence.rstrip('.')}{score}."))
+    return checks
+
+
+def model_checks(plan: Plan, outputs, pool: PoolResult | None = None) -> list[Check]:
+    """Checks that read the savings, P4P and risk-share results (and the pool for the £1bn test)."""
+    checks = [check_qipp_double_counting(outputs), check_p4p_ambition(plan, outputs)]
+    element = check_performance_element(plan, pool, outputs) if pool is not None else None
+    if element is not None:
+        checks.append(element)
+    return checks + [check_contingency(plan, outputs)]

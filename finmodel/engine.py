@@ -19,7 +19,7 @@ import numpy as np
 from finmodel import __version__
 from finmodel.arrays import ModelInputs, model_inputs
 from finmodel.budget import PoolResult, compute_pool
-from finmodel.checks import Check, model_checks, pool_checks
+from finmodel.checks import Check, condition_checks, model_checks, pool_checks
 from finmodel.core import qipp as qipp_core
 from finmodel.errors import NumericFault
 from finmodel.model import ModelOutputs, evaluate, monthly_qipp_profile_gbp
@@ -69,6 +69,10 @@ def qipp_warnings(plan: Plan, inputs: ModelInputs) -> list[str]:
     return warnings
 
 
+#: Figures that are NaN by design when the plan gives no national shares ("unknown", shown as such).
+UNKNOWN_MAY_BE_NAN = frozenset({"care_act_share_gbp", "carers_share_gbp", "reablement_share_gbp"})
+
+
 def assert_finite(plan_path: str | Path, *results: object) -> None:
     """Raise NumericFault if any figure of these result dataclasses is NaN or infinite.
 
@@ -78,9 +82,12 @@ def assert_finite(plan_path: str | Path, *results: object) -> None:
     for obj in results:
         for f in dataclasses.fields(obj):  # type: ignore[arg-type]
             value = getattr(obj, f.name)
-            if isinstance(value, np.ndarray) and value.dtype.kind in "fc" and not np.isfinite(value).all():
+            if not isinstance(value, np.ndarray) or value.dtype.kind not in "fc":
+                continue
+            bad = np.isinf(value) if f.name in UNKNOWN_MAY_BE_NAN else ~np.isfinite(value)
+            if bad.any():
                 raise NumericFault(f"{plan_path}: internal error: {type(obj).__name__}.{f.name} is not finite "
-                                   f"({value.ravel()[~np.isfinite(value.ravel())][:3].tolist()}); nothing written. "
+                                   f"({value[bad].ravel()[:3].tolist()}); nothing written. "
                                    "Please report this with the plan file.")
 
 
@@ -100,7 +107,7 @@ def run_plan(plan: Plan, plan_path: str | Path, scenario: Scenario = BASE, plan_
         inputs=inputs,
         outputs=outputs,
         monthly_qipp_gbp=monthly,
-        checks=pool_checks(plan, pool) + model_checks(plan, outputs),
+        checks=pool_checks(plan, pool) + model_checks(plan, outputs, pool) + condition_checks(plan),
         warnings=qipp_warnings(plan, inputs),
         created_utc=datetime.now(timezone.utc).isoformat(timespec="seconds"),
     )

@@ -34,6 +34,7 @@ from pydantic import (
 )
 
 from finmodel import plan_text as limits
+from finmodel.national_conditions import NationalCondition, check_conditions_unique
 from finmodel.plan_text import MAX_MONEY_GBP, Name, OptionalText, StrictInt, StrictNumber, Text, bounded
 
 # Money and shares -------------------------------------------------------------
@@ -224,6 +225,9 @@ class Scheme(_Model):
     nhs_out_of_hospital: StrictBool = Field(
         default=False, description="an NHS-commissioned out-of-hospital service"
     )
+    care_act: StrictBool = Field(
+        default=False, description="spend on Care Act 2014 duties; backs the plan's stated Care Act amount"
+    )
     spend: dict[str, Money]
     benefits: dict[str, Money] = Field(default_factory=dict)
     benefit_activity: Activity | None = Field(
@@ -413,6 +417,7 @@ class Plan(_Model):
     p4p: P4P | None = None
     risk_share: RiskShare | None = None
     outturn: Outturn = Outturn()
+    national_conditions: list[NationalCondition] = Field(default_factory=list, max_length=10)
 
     @field_validator("years")
     @classmethod
@@ -626,6 +631,11 @@ def _check_qipp(plan: Plan, problems: list) -> None:
 
 
 def _check_outturn(plan: Plan, problems: list) -> None:
+    for i, m in enumerate(plan.metrics):
+        if m.baseline == 0 and m.target == 0:
+            problems.append((f"metrics[{i}].baseline", 0, f"metric {m.name!r} has baseline 0 and target 0: give the real "
+                             "baseline and target (achievement cannot be measured against nothing)"))
+    check_conditions_unique(plan.national_conditions, problems)
     names = {m.name for m in plan.metrics}
     for name in plan.outturn.metrics_actual:
         if name not in names:

@@ -43,6 +43,7 @@ def test_costs_and_benefits():
 
 def test_care_act_proportionate():
     data = mini_plan()
+    data["schemes"][1]["care_act"] = True  # S2, £1,500,000 in 2015/16, backs the £121,500
     # share 0.1% x £135m = 135,000; 121,500 / 135,000 = 90% -> Green at the 90% line
     c = rag(data, check_care_act)
     assert c.rag == "Green" and "90%" in c.reason
@@ -85,3 +86,92 @@ def test_shipped_plans_ratings(path, expected):
     ratings = {c.key: c.rag for c in run(path).checks}
     for key, value in expected.items():
         assert ratings[key] == value
+
+
+def test_care_act_stated_but_not_backed_by_schemes_is_amber():
+    # Stated £121,500 for 2015/16; no scheme flagged care_act -> backed £0 -> Amber, £121,500 unbacked.
+    data = mini_plan()
+    c = rag(data, check_care_act)
+    assert c.rag == "Amber" and "£121,500 is not backed" in c.reason and "carry £0" in c.reason
+    # A flagged scheme carrying only £100,000 (S3 is £100,000): £21,500 unbacked, still Amber.
+    data["schemes"][2]["care_act"] = True
+    c = rag(data, check_care_act)
+    assert c.rag == "Amber" and "£21,500 is not backed" in c.reason
+
+
+def _checks(data):
+    from finmodel.engine import run_plan
+
+    return {c.key: c for c in run_plan(plan_from_dict(data), "mini.toml").checks}
+
+
+def _with_risk_share(basis, **extra):
+    data = mini_plan()
+    data["partners"] = [{"name": "NHS Testshire CCG", "kind": "ccg", "share_pct": 100, "source": "test"}]
+    data["risk_share"] = {"contingency_basis": basis, "source": "test", **extra}
+    return data
+
+
+def test_contingency_basis_none_is_red_and_zero_stated_is_amber():
+    assert _checks(_with_risk_share("none"))["contingency"].rag == "Red"
+    zero = _with_risk_share("stated", contingency={"2014/15": 0, "2015/16": 0})
+    c = _checks(zero)["contingency"]
+    assert c.rag == "Amber" and "£0" in c.reason
+    assert _checks(_with_risk_share("stated", contingency={"2015/16": 50_000}))["contingency"].rag == "Green"
+
+
+def test_share_of_the_1bn_is_p4p_sum_or_out_of_hospital_spend():
+    # Luton: P4P sum £1,147,300 + NHS out-of-hospital spend £2,368,000 = £3,515,300 < 0.40% x £1bn = £4,000,000.
+    c = {c.key: c for c in run(LUTON).checks}["performance_element"]
+    assert c.rag == "Red" and "£3,515,300" in c.reason and "£4,000,000" in c.reason and "£484,700" in c.reason
+    # Mini plan, revised design: baseline 1,000 NEL a quarter, 3.5% -> 140 avoided x £1,490 = £208,600;
+    # S2 is joint, 60% NHS, out-of-hospital, £1,500,000 in 2015/16 -> £900,000 NHS-commissioned OOH spend
+    # (the check reads the pool's figure). Share 0.1% x £1bn = £1,000,000. 208,600 + OOH >= 1,000,000?
+    data = mini_plan()
+    data["p4p"] = {"nel_baseline_by_quarter": [1000, 1000, 1000, 1000], "planned_reduction_pct": 3.5, "source": "test"}
+    checks = _checks(data)
+    from finmodel.budget import compute_pool
+
+    ooh = compute_pool(plan_from_dict(data)).nhs_out_of_hospital_gbp[0, 1]
+    c = checks["performance_element"]
+    assert "£208,600" in c.reason and "£1,000,000" in c.reason
+    assert c.rag == ("Green" if 208_600 + ooh >= 1_000_000 else "Red")
+    data["schemes"][1]["nhs_out_of_hospital"] = False  # OOH spend £0: 208,600 < 1,000,000 -> Red, short £791,400
+    c = _checks(data)["performance_element"]
+    assert c.rag == "Red" and "£791,400" in c.reason
+    data["p4p"]["design"] = "original"
+    assert "performance_element" not in _checks(data)
+
+
+def test_metric_with_baseline_and_target_zero_is_refused():
+    from finmodel.plan import PlanError
+
+    data = mini_plan()
+    data["metrics"] = [{"name": "DToC", "unit": "per 100,000", "higher_is_better": False, "baseline": 0, "target": 0,
+                        "source": "test"}]
+    with pytest.raises(PlanError) as exc:
+        plan_from_dict(data, "m.toml")
+    assert exc.value.problems[0][0] == "metrics[0].baseline" and "baseline 0 and target 0" in exc.value.problems[0][2]
+
+
+def test_national_conditions_stated_shown_and_missing_red():
+    data = mini_plan()
+    data["national_conditions"] = [{"condition": "seven_day_working", "status": "partly", "evidence": "Early days.",
+                                    "page_ref": "T1 P20", "score": 6, "source": "test"}]
+    checks = _checks(data)
+    c = checks["condition_seven_day_working"]
+    assert c.rag == "Amber" and "Partly met (T1 P20): Early days (assurer's score 6/10)." == c.reason
+    assert checks["condition_jointly_agreed"].rag == "Red" and "Not stated" in checks["condition_jointly_agreed"].reason
+    data["national_conditions"].append(dict(data["national_conditions"][0]))
+    from finmodel.plan import PlanError
+
+    with pytest.raises(PlanError, match="already stated"):
+        plan_from_dict(data, "c.toml")
+
+
+def test_luton_conditions_as_the_review_scored_them():
+    # seed 000: jointly agreed G 10, seven-day A 6, data sharing A 7, joint assessment G 8, acute impact G 8
+    ratings = {c.key: c.rag for c in run(LUTON).checks}
+    assert [ratings[f"condition_{k}"] for k in ("jointly_agreed", "seven_day_working", "data_sharing_nhs_number",
+                                                 "joint_assessment", "acute_sector_impact")] == \
+        ["Green", "Amber", "Amber", "Green", "Green"]
