@@ -29,7 +29,7 @@ from finmodel.output_paths import check_out_target, output_dir
 from finmodel.plan import PlanError
 from finmodel.report import tables
 from finmodel.report.output import OUTPUTS_DIR, default_run_dir, write_run
-from finmodel.scenario import ScenarioError, list_scenarios
+from finmodel.scenario import ScenarioError, ScenarioNotApplicable, list_scenarios
 
 WORKBOOK_NAME = "template2.xlsx"
 RAG_STYLE = {"Green": "bold green", "Amber": "bold yellow", "Red": "bold red"}
@@ -143,12 +143,24 @@ def print_checks(result: RunResult, console: Console) -> None:
     console.print(table)
 
 
+def _applicable_runs(plan_path: str, names: list[str], current: RunResult | None = None
+                     ) -> tuple[list[RunResult], list[str]]:
+    """Run each named scenario that applies to the plan; the others left out, each with its reason."""
+    results, left_out = [], []
+    for name in names:
+        if current is not None and name == current.scenario.name:
+            results.append(current)
+            continue
+        try:
+            results.append(run(plan_path, name))
+        except ScenarioNotApplicable as exc:
+            left_out.append(f"{name}: {exc}")
+    return results, left_out
+
+
 def _scenario_results(plan_path: str, current: RunResult) -> list[RunResult]:
-    """Every shipped scenario of the plan, for the workbook's Scenarios sheet (the current one reused)."""
-    results = []
-    for name in list_scenarios(include_sweeps=False):
-        results.append(current if name == current.scenario.name else run(plan_path, name))
-    return results
+    """Every shipped scenario that applies to the plan, for the workbook's Scenarios sheet (the current one reused)."""
+    return _applicable_runs(plan_path, list_scenarios(include_sweeps=False), current)[0]
 
 
 def sweep_summary_for_workbook(doc: dict) -> dict:
@@ -310,16 +322,24 @@ def cmd_check(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_compare(args: argparse.Namespace, console: Console) -> int:
-    names = args.scenarios or list_scenarios(include_sweeps=False)
-    results = [run(args.plan, name) for name in names]
+    plan, names = args.plan, list(args.scenarios)
+    if not Path(plan).exists() and plan != str(DEFAULT_PLAN) and plan in list_scenarios():
+        plan, names = str(DEFAULT_PLAN), [plan, *names]  # `compare admissions-grow qipp-slip`: names only
+    names = names or list_scenarios(include_sweeps=False)
+    results, left_out = _applicable_runs(plan, names)
+    if not results:
+        raise ScenarioNotApplicable("none of the scenarios applies to this plan: " + "; ".join(left_out))
     df = tables.compare(results)
     if args.json:
-        print(json.dumps({"plan": str(args.plan), "figures_gbp": {c: {k: round(v, 2) for k, v in df[c].items()} for c in df.columns}}, indent=2))
+        print(json.dumps({"plan": str(plan), "figures_gbp": {c: {k: round(v, 2) for k, v in df[c].items()} for c in df.columns},
+                          "left_out": left_out}, indent=2))
         return 0
     console.print(f"[bold]{esc(results[0].plan.hwb.name)}[/bold]: scenarios side by side, totals over {results[0].plan.years[0]}-{results[0].plan.years[-1]} (£000)")
     console.print(_df_table(df, "Scenario comparison (£000)"))
     for r in results:
         console.print(f"  [bold]{esc(r.scenario.name)}[/bold]: {esc(r.scenario.description)}")
+    for why in left_out:
+        console.print(f"  [yellow]left out[/yellow] {esc(why)}")
     return 0
 
 

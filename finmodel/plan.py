@@ -636,6 +636,10 @@ def _check_outturn(plan: Plan, problems: list) -> None:
             problems.append((f"metrics[{i}].baseline", 0, f"metric {m.name!r} has baseline 0 and target 0: give the real "
                              "baseline and target (achievement cannot be measured against nothing)"))
     check_conditions_unique(plan.national_conditions, problems)
+    closing = plan.risk_share.beds_planned_to_close if plan.risk_share is not None else 0.0
+    if plan.outturn.beds_not_closed > closing:
+        problems.append(("outturn.beds_not_closed", plan.outturn.beds_not_closed,
+                         f"more beds not closed than the plan closes (risk_share.beds_planned_to_close = {closing:g})"))
     names = {m.name for m in plan.metrics}
     for name in plan.outturn.metrics_actual:
         if name not in names:

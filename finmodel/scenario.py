@@ -44,6 +44,15 @@ class ScenarioError(ValueError):
     """A scenario file that cannot be applied; names the file, the path and the value."""
 
 
+class ScenarioNotApplicable(ScenarioError):
+    """A valid scenario about something this plan does not have (cohorts, partners, beds to close).
+
+    Applying it anyway would charge the plan for a commitment it never made (a plan
+    that closes no beds paying for "60 beds not closed"), so it is refused by ``run``
+    and left out, with the reason, by ``compare``.
+    """
+
+
 @dataclass(frozen=True)
 class Scenario:
     name: str
@@ -52,6 +61,7 @@ class Scenario:
     overrides: dict[str, Any] = field(default_factory=dict)
     sweep: dict[str, Any] = field(default_factory=dict)
     path: str = "<built-in>"
+    requires: tuple[str, ...] = ()
 
 
 BASE = Scenario(name="base", description="The plan as written: every assumption as the plan states it.")
@@ -118,13 +128,18 @@ def _set_path(node: Any, tokens: list[str | int], value: Any, full: str, where: 
             + (f" (inputs at that level: {', '.join(fields)})" if fields else "")
         )
     if head == "*":
+        if isinstance(node, dict) and not node:  # a section the plan does not have (created empty above)
+            raise ScenarioNotApplicable(f"{where}: override {full!r}: the plan has none of these")
         if not isinstance(node, list):
             raise ScenarioError(f"{where}: override {full!r}: '[*]' used on something that is not a list")
         if not rest:
             return sum(_assign(node, i, value) for i in range(len(node)))
         return sum(_set_path(item, rest, value, full, where, child) for item in node)
     if isinstance(head, int):
-        if not isinstance(node, list) or head >= len(node):
+        if isinstance(node, list) and head >= len(node) or isinstance(node, dict) and not node:
+            raise ScenarioNotApplicable(f"{where}: override {full!r}: the plan has no item [{head}] there "
+                                        f"(it has {len(node)})")
+        if not isinstance(node, list):
             raise ScenarioError(f"{where}: override {full!r}: the plan has no list item [{head}] there")
     elif not isinstance(node, dict):
         raise ScenarioError(f"{where}: override {full!r}: {head!r} is not inside a table")
@@ -135,10 +150,57 @@ def _set_path(node: Any, tokens: list[str | int], value: Any, full: str, where: 
     return _set_path(node[head], rest, value, full, where, child)
 
 
+def _get_path(data: Any, path: str) -> Any:
+    """The value at ``path`` in the plan's raw dict, or None if the plan does not have it."""
+    node = data
+    for token in parse_path(path):
+        try:
+            node = node[token]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node
+
+
+def _present(value: Any) -> bool:
+    """A plan commitment that exists: a section, a non-empty list, a non-zero number."""
+    if value is None or value == {} or value == []:
+        return False
+    return not (isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0)
+
+
+def _relative_value(plan_data: dict[str, Any], path: str, value: Any, where: str) -> Any:
+    """Resolve ``{ pct_of = "PLAN.PATH", pct = P }`` to P% of the plan's own figure at PLAN.PATH.
+
+    This is how a scenario refers to a plan's commitments ("the beds the plan closes
+    are not closed") instead of assuming one plan's figures.
+    """
+    if not (isinstance(value, dict) and "pct_of" in value):
+        return value
+    if set(value) != {"pct_of", "pct"} or not isinstance(value["pct"], (int, float)) or isinstance(value["pct"], bool):
+        raise ScenarioError(f"{where}: override {path!r} = {value!r}: a relative value is "
+                            "{ pct_of = \"plan.path\", pct = number }")
+    base = _get_path(plan_data, str(value["pct_of"]))
+    if not _present(base):
+        raise ScenarioNotApplicable(f"{where}: override {path!r} is {value['pct']:g}% of {value['pct_of']}, "
+                                    "which this plan does not have (or is 0)")
+    if not isinstance(base, (int, float)) or isinstance(base, bool):
+        raise ScenarioError(f"{where}: override {path!r}: {value['pct_of']} = {base!r} is not a number")
+    return base * value["pct"] / 100.0
+
+
+def check_applies(plan_data: dict[str, Any], scenario: Scenario) -> None:
+    """Raise ScenarioNotApplicable if the plan lacks something the scenario ``requires``."""
+    for path in scenario.requires:
+        if not _present(_get_path(plan_data, path)):
+            raise ScenarioNotApplicable(f"scenario {scenario.name!r} does not apply to this plan: it needs {path}, "
+                                        "which the plan does not have (or is 0)")
+
+
 def apply_overrides(plan_data: dict[str, Any], overrides: dict[str, Any], where: str) -> dict[str, Any]:
     """Return a deep copy of the plan's raw dict with the overrides applied."""
     data = copy.deepcopy(plan_data)
     for path, value in overrides.items():
+        value = _relative_value(plan_data, path, value, where)
         try:
             tokens = parse_path(path)
         except ValueError as exc:
@@ -169,13 +231,16 @@ def load_scenario(name_or_path: str, scenario_dir: Path | None = None) -> Scenar
         data = read_toml(path)
     except PlanError as exc:
         raise ScenarioError(str(exc).replace("Invalid plan file", "Invalid scenario file")) from None
-    allowed = {"name", "description", "source", "set", "sweep"}
+    allowed = {"name", "description", "source", "set", "sweep", "requires"}
     unknown = sorted(set(data) - allowed)
     if unknown:
         raise ScenarioError(f"Invalid scenario file {path}: {unknown[0]} = {data[unknown[0]]!r}: unknown key (allowed: {', '.join(sorted(allowed))}).")
     overrides = data.get("set", {})
     if not isinstance(overrides, dict):
         raise ScenarioError(f"Invalid scenario file {path}: set = {overrides!r}: must be a table of path = value.")
+    requires = data.get("requires", [])
+    if not isinstance(requires, list) or not all(isinstance(r, str) for r in requires):
+        raise ScenarioError(f"Invalid scenario file {path}: requires = {requires!r}: must be a list of plan paths.")
     texts = {key: _scenario_text(path, key, data.get(key, default))
              for key, default in (("name", path.stem), ("description", ""), ("source", ""))}
     return Scenario(
@@ -185,6 +250,7 @@ def load_scenario(name_or_path: str, scenario_dir: Path | None = None) -> Scenar
         overrides=overrides,
         sweep=data.get("sweep", {}),
         path=str(path),
+        requires=tuple(requires),
     )
 
 
@@ -226,7 +292,8 @@ def _sweep_only(path: Path) -> bool:
 
 
 def apply_scenario(plan_data: dict[str, Any], plan_path: str | Path, scenario: Scenario) -> Plan:
-    """Validate the plan with the scenario's overrides applied."""
+    """Validate the plan with the scenario's overrides applied (refused if it does not apply to this plan)."""
+    check_applies(plan_data, scenario)
     if not scenario.overrides:
         return plan_from_dict(plan_data, plan_path)
     data = apply_overrides(plan_data, scenario.overrides, where=f"scenario {scenario.name!r} ({scenario.path})")

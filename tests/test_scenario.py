@@ -49,7 +49,7 @@ def test_money_override_is_in_the_file_unit():
 def test_override_of_a_missing_input_names_it():
     with pytest.raises(ScenarioError, match="no input 'bogus'"):
         apply_overrides(read_toml(LUTON), {"outturn.bogus": 1}, "t")
-    with pytest.raises(ScenarioError, match=r"no list item \[9\]"):
+    with pytest.raises(ScenarioError, match=r"no item \[9\] there \(it has 4\)"):
         apply_overrides(read_toml(LUTON), {"qipp.cohorts[9].ceiling_pct": 1}, "t")
 
 
