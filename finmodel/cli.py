@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from finmodel import __version__
+from finmodel.assumptions import DRIVES
 from finmodel.atomic import check_file_replaceable, write_file_atomically
 from finmodel.engine import DEFAULT_PLAN, RunResult, run
 from finmodel.errors import EXIT_BAD_INPUT, EXIT_ENVIRONMENT, FinmodelError, InputError
@@ -129,8 +131,33 @@ def print_summary(result: RunResult, console: Console) -> None:
     if plan.risk_share is not None:
         console.print(_df_table(tables.risk_share(result), "Shortfall and risk share (£000)"))
     print_checks(result, console)
+    print_assumptions(result, console)
     for w in result.warnings:
         console.print(f"[yellow]warning:[/yellow] {esc(w)}")
+
+
+def print_assumptions(result: RunResult, console: Console) -> None:
+    """The plan's assumed figures and what they drive (full reasons in assumptions.csv)."""
+    df = tables.assumptions(result)
+    if df.empty:
+        console.print("Assumptions: the plan labels none of its figures as assumed.")
+        return
+    named = set(result.plan.assumptions)
+    table = Table(title=f"Assumptions behind the figures ({len(df)}; every one with its reason in assumptions.csv)",
+                  title_justify="left")
+    for col in ("input", "drives", "reason"):
+        table.add_column(col)
+    for row in df.itertuples():
+        if row.input in named:
+            table.add_row(esc(row.input), esc(row.drives), esc(row.reason))
+    sections: dict[str, int] = {}
+    for path in df["input"]:
+        if path not in named:
+            section = re.split(r"[.\[]", path, maxsplit=1)[0]
+            sections[section] = sections.get(section, 0) + 1
+    for section, count in sections.items():
+        table.add_row(esc(section), esc(DRIVES.get(section, "")), f"{count} item{'s' if count > 1 else ''} whose source says assumption")
+    console.print(table)
 
 
 def print_checks(result: RunResult, console: Console) -> None:

@@ -33,6 +33,7 @@ from pydantic import (
     field_validator,
 )
 
+from finmodel import assumptions
 from finmodel import plan_text as limits
 from finmodel.national_conditions import NationalCondition, check_conditions_unique
 from finmodel.plan_text import MAX_MONEY_GBP, Name, OptionalText, StrictInt, StrictNumber, Text, bounded
@@ -418,6 +419,9 @@ class Plan(_Model):
     risk_share: RiskShare | None = None
     outturn: Outturn = Outturn()
     national_conditions: list[NationalCondition] = Field(default_factory=list, max_length=10)
+    assumptions: dict[str, Text] = Field(
+        default_factory=dict, description='input path -> one-line reason it is assumed (see finmodel/assumptions.py)'
+    )
 
     @field_validator("years")
     @classmethod
@@ -702,6 +706,7 @@ def plan_from_dict(data: dict[str, Any], path: str | Path = "<plan>") -> Plan:
     _check_qipp(plan, problems)
     _check_outturn(plan, problems)
     limits.check_identifiers(plan, problems)
+    assumptions.check_paths(data, problems)
     if problems:
         raise PlanError(path, problems)
     return plan

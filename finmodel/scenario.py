@@ -150,7 +150,7 @@ def _set_path(node: Any, tokens: list[str | int], value: Any, full: str, where: 
     return _set_path(node[head], rest, value, full, where, child)
 
 
-def _get_path(data: Any, path: str) -> Any:
+def get_path(data: Any, path: str) -> Any:
     """The value at ``path`` in the plan's raw dict, or None if the plan does not have it."""
     node = data
     for token in parse_path(path):
@@ -179,7 +179,7 @@ def _relative_value(plan_data: dict[str, Any], path: str, value: Any, where: str
     if set(value) != {"pct_of", "pct"} or not isinstance(value["pct"], (int, float)) or isinstance(value["pct"], bool):
         raise ScenarioError(f"{where}: override {path!r} = {value!r}: a relative value is "
                             "{ pct_of = \"plan.path\", pct = number }")
-    base = _get_path(plan_data, str(value["pct_of"]))
+    base = get_path(plan_data, str(value["pct_of"]))
     if not _present(base):
         raise ScenarioNotApplicable(f"{where}: override {path!r} is {value['pct']:g}% of {value['pct_of']}, "
                                     "which this plan does not have (or is 0)")
@@ -191,7 +191,7 @@ def _relative_value(plan_data: dict[str, Any], path: str, value: Any, where: str
 def check_applies(plan_data: dict[str, Any], scenario: Scenario) -> None:
     """Raise ScenarioNotApplicable if the plan lacks something the scenario ``requires``."""
     for path in scenario.requires:
-        if not _present(_get_path(plan_data, path)):
+        if not _present(get_path(plan_data, path)):
             raise ScenarioNotApplicable(f"scenario {scenario.name!r} does not apply to this plan: it needs {path}, "
                                         "which the plan does not have (or is 0)")
 

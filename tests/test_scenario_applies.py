@@ -13,7 +13,7 @@ import pytest
 from finmodel.engine import run
 from finmodel.plan import PlanError, plan_from_dict
 from finmodel.scenario import Scenario, ScenarioNotApplicable, apply_scenario
-from tests.safety.conftest import run_cli
+from tests.support.cli import run_cli
 from tests.support.plans import CENTRAL_BEDS, LUTON, mini_plan
 
 

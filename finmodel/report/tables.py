@@ -274,6 +274,15 @@ def compare(results: list[RunResult]) -> pd.DataFrame:
     return df
 
 
+def assumptions(result: RunResult) -> pd.DataFrame:
+    """Every figure the plan labels as assumed, with its reason and the headline figures it drives."""
+    from finmodel.assumptions import collect
+
+    rows = [{"input": a.path, "drives": a.drives, "reason": a.reason}
+            for a in collect(result.plan.model_dump(mode="json"))]
+    return pd.DataFrame(rows, columns=["input", "drives", "reason"])
+
+
 def all_tables(result: RunResult) -> dict[str, pd.DataFrame]:
     """Every result table of a run, by file stem."""
     tables = {
@@ -284,6 +293,7 @@ def all_tables(result: RunResult) -> dict[str, pd.DataFrame]:
         "schemes": schemes(result),
         "checks": checks(result),
         "metrics": metrics(result),
+        "assumptions": assumptions(result),
     }
     if result.plan.qipp is not None or result.plan.schemes:
         tables["overlaps"] = overlaps(result)

@@ -14,7 +14,7 @@ import pytest
 
 from finmodel.plan import PlanError, plan_from_dict
 from finmodel.plan_text import identity_key
-from tests.safety.conftest import run_cli
+from tests.support.cli import run_cli
 from tests.support.plans import LUTON
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from finmodel.csvsafe import FORMULA_TRIGGERS, neutralise
 from finmodel.plan import PlanError, plan_from_dict
-from tests.safety.conftest import run_cli
+from tests.support.cli import run_cli
 from tests.support.plans import LUTON, write_toml
 
 HOSTILE = {

@@ -15,7 +15,7 @@ from finmodel import engine
 from finmodel.errors import EXIT_BAD_INPUT, EXIT_ENVIRONMENT, EXIT_NUMERIC_FAULT
 from finmodel.plan import PlanError, plan_from_dict
 from finmodel.plan_text import MAX_MONEY_GBP, MAX_NAME_CHARS, MAX_PLAN_BYTES, MAX_SCHEMES
-from tests.safety.conftest import run_cli
+from tests.support.cli import run_cli
 from tests.support.plans import LUTON, mini_plan, write_toml
 
 

@@ -18,7 +18,7 @@ import pytest
 
 from finmodel.atomic import MANIFEST, PARTIAL_MARKER, remove_stale_partials
 from finmodel.output_paths import SLUG_MAX_CHARS, slug
-from tests.safety.conftest import run_cli, tree
+from tests.support.cli import run_cli, tree
 from tests.support.plans import CENTRAL_BEDS, LUTON
 
 

@@ -1,5 +1,6 @@
-"""Safety tests run finmodel's CLI in-process with the output root moved into tmp_path,
-so no test can write into (or, on a bug, delete from) the repository itself."""
+"""Shared fixtures.  ``sandbox``: finmodel's CLI run in-process with the output root
+moved into tmp_path, so no test can write into (or, on a bug, delete from) the
+repository itself."""
 
 from __future__ import annotations
 
@@ -21,12 +22,3 @@ def sandbox(tmp_path, monkeypatch):
     monkeypatch.setattr(cli, "OUTPUTS_DIR", outputs)
     monkeypatch.chdir(tmp_path)
     return repo
-
-
-def run_cli(*args) -> int:
-    return cli.main([str(a) for a in args])
-
-
-def tree(path: Path) -> dict[str, bytes]:
-    """Every file under ``path`` with its bytes, to prove nothing changed."""
-    return {p.relative_to(path).as_posix(): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
