@@ -89,17 +89,13 @@ class ModelInputs:
         return dataclasses.replace(self, **arrays)
 
 
-_N_FIELDS = (
-    "go_live_month", "initial_frac", "ceiling_frac", "step_frac_pm", "marginal_rate_frac", "op_reduction_frac",
-    "delay_months", "savings_delivery_frac", "ea_delivery_frac", "nel_change_frac", "beds_not_closed",
-    "planned_reduction_frac", "cost_per_admission_gbp", "bed_day_cost_gbp", "ea_count_pm", "ea_value_pm_gbp",
-    "qipp_investment_gbp", "scheme_benefits_gbp", "contingency_stated_gbp", "shares_frac", "caps_gbp",
-    "demographic_above_plan_gbp", "nel_baseline_q", "metrics_actual", "ccg_outturn_before_gbp",
-)
+#: Arrays that are per scheme / per metric vectors, not per scenario (no leading scenario axis).
+NOT_PER_SCENARIO = frozenset({"scheme_activity", "metrics_baseline", "metrics_target", "metrics_higher_is_better"})
 
 
 def _n(inputs: ModelInputs) -> int:
-    return max(getattr(inputs, f).shape[0] for f in _N_FIELDS)
+    # every per-scenario array counts: a sweep of one input alone (say bed_days_pa) still has n rows
+    return max(v.shape[0] for f, v in vars(inputs).items() if isinstance(v, np.ndarray) and f not in NOT_PER_SCENARIO)
 
 
 def _per_year(plan: Plan, mapping: dict[str, float]) -> np.ndarray:
@@ -151,6 +147,17 @@ def partner_commissioned_gbp(plan: Plan, pool: PoolResult) -> np.ndarray:
     return out
 
 
+def contribution_caps_gbp(plan: Plan, pool: PoolResult | None = None) -> np.ndarray:
+    """The cap each partner has at its own contribution (Y, P) [£]: what it contributes to the pool
+    that year when ``cap_at_contribution``, else inf.  ``pool`` is computed if not given (and needed)."""
+    caps = np.full((len(plan.years), len(plan.partners)), np.inf)
+    for p, partner in enumerate(plan.partners):
+        if partner.cap_at_contribution:
+            pool = compute_pool(plan) if pool is None else pool
+            caps[:, p] = pool.by_year_org_gbp[0, :, pool.organisations.index(partner.name)]
+    return caps
+
+
 def partner_caps_gbp(plan: Plan, pool: PoolResult | None) -> np.ndarray:
     """Each partner's cap per year (Y, P) [£]: the stated cap, its contribution to the pool that
     year when ``cap_at_contribution`` (the lower of the two when both), or inf (uncapped).
@@ -159,10 +166,7 @@ def partner_caps_gbp(plan: Plan, pool: PoolResult | None) -> np.ndarray:
     for p, partner in enumerate(plan.partners):
         if partner.cap is not None:
             caps[:, p] = partner.cap
-        if partner.cap_at_contribution:
-            contributed = pool.by_year_org_gbp[0, :, pool.organisations.index(partner.name)]
-            caps[:, p] = np.minimum(caps[:, p], contributed)
-    return caps
+    return np.minimum(caps, contribution_caps_gbp(plan, pool))
 
 
 def model_inputs(plan: Plan, pool: PoolResult | None = None) -> ModelInputs:

@@ -147,7 +147,9 @@ class _Kernel:
         self.fallback = None
         if "scheme_benefits_gbp" in sw:
             self.fallback = "benefits swept"
-        self.qipp_varies = self.C > 0 and any(f in sw for f in _DELIVERED)
+        # savings vary with any swept QIPP or delivery input; without cohorts, scheme benefits still
+        # follow the delivery fractions (the QIPP tables are then all zero)
+        self.qipp_varies = any(f in sw for f in _DELIVERED) and (self.C > 0 or self.has_benefits)
         self.p4p_varies = any(f in sw for f in _P4P_IN)
         self.fast_p4p = (inputs.p4p_enabled and inputs.p4p_design == "revised" and "nel_baseline_q" not in sw)
         self._setup_waterfall(inputs, sw)
@@ -200,6 +202,9 @@ class _Kernel:
         """Year-major tables: value (K, rows) = alpha[:, key] + beta[:, key] * ceiling, per group."""
         Y, C = self.Y, self.C
         self.groups = None
+        if C == 0:  # no cohorts: every QIPP figure is 0 (rows EA, A&E, outpatients by year, then EAs avoided)
+            self.groups, self.K = [], 3 * Y + 1
+            return
         if any(f in sw for f in _RAMP_SHAPE) or any(f in sw for f in _COHORT):
             self.fallback = "QIPP inputs outside the ramp tables swept"
             return
@@ -307,7 +312,7 @@ class _Kernel:
 
     def _qipp_block(self, inp: ModelInputs, planned: bool):
         """(K, m | 1) table values for one block: planned (no delay) or delivered (delay rows, unscaled)."""
-        total = None
+        total = None if self.groups else np.zeros((self.K, 1))
         for g in self.groups:
             if g["cohort"] is None:
                 x = inp.ceiling_frac[:, 0]
@@ -395,8 +400,7 @@ class _Kernel:
         if inp.p4p_enabled:
             pr, nel, cpa = col(inp.planned_reduction_frac), col(inp.nel_change_frac), col(inp.cost_per_admission_gbp)
             bsum = inp.nel_baseline_q.sum(axis=1)
-            above = bsum * (1.0 + nel)
-            above -= bsum * (1.0 - pr)
+            above = bsum * (1.0 + nel) - bsum * (1.0 - pr)  # not in place: either term may be the one swept
             qna = np.subtract(avd_p, avd_d)  # EAs the QIPP cohorts failed to avoid (already in savings)
             net = above - np.maximum(qna, 0.0)
             np.maximum(net, 0.0, out=net)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from finmodel.arrays import ACTIVITIES, ModelInputs
+from finmodel.arrays import ACTIVITIES, NOT_PER_SCENARIO, ModelInputs
 from finmodel.core import five_year, p4p, piecewise, qipp, risk_share, savings, shortfall
 
 EA, AE, OP, OTHER = range(len(ACTIVITIES))
@@ -360,7 +360,7 @@ def _evaluate_general(inputs: ModelInputs, n_years: int) -> ModelOutputs:
 
 
 #: ModelInputs arrays that are not per-scenario (per scheme / per metric vectors).
-_NOT_PER_SCENARIO = frozenset({"scheme_activity", "metrics_baseline", "metrics_target", "metrics_higher_is_better"})
+_NOT_PER_SCENARIO = NOT_PER_SCENARIO
 _RAMP = ("go_live_month", "initial_frac", "initial_months", "step_frac_pm", "ceiling_frac")
 _COHORT = ("ea_count_pm", "ea_value_pm_gbp", "ae_via_count_pm", "ae_tariff_gbp", "op_value_pm_gbp",
            "marginal_rate_frac", "op_reduction_frac")
@@ -456,6 +456,7 @@ class _FastRoute:
         self._setup_ramp(swept)
         self._setup_wide(swept)
         self._setup_waterfall(swept)
+        self._setup_planned()
 
     # ------------------------------------------------------------------ setup
 
@@ -484,6 +485,25 @@ class _FastRoute:
                                                inp.step_frac_pm[0, c], Y, j_max)
             tables.append((alpha.reshape(-1, 3 * Y), beta.reshape(-1, 3 * Y), j_max))
         self.ramp_tables, self.delay_lo = tables, d_lo
+
+    def _setup_planned(self):
+        """Planned QIPP by the delivered figures' own arithmetic, when only the delivered figures vary.
+
+        The reference computes planned and delivered with the same code, so a row delivered
+        exactly as planned has savings not delivered of exactly 0; the plan row's planned
+        figures from the general route may differ from the tables' in the last bit.
+        """
+        self.planned_row = None
+        if not self.delivered_varies or self.planned_varies or self.C == 0:
+            return
+        row = _rows(self.inputs, slice(0, 1), self.swept)
+        if self.wide is not None:  # ceiling not swept: segment 0, no ceiling term
+            q = self._qipp_wide(row, 1, np.array([self.wide["d0"]]), 0, None, planned=True)
+            ea, ae, op, avoided = q["ea"], q["ae"], q["op"], q["avoided"]
+        else:
+            ea, ae, op, avoided, _ = self._qipp(row, 1, planned=True)
+        act = np.stack([ea, ae, op, np.zeros_like(ea)], axis=-1)
+        self.planned_row = ((ea + ae) + op, avoided, act)
 
     def _setup_waterfall(self, swept):
         """Exact water-filling lines per year when shares and caps are the plan's."""
@@ -691,6 +711,8 @@ class _FastRoute:
             planned_act[:, :, EA], planned_act[:, :, AE], planned_act[:, :, OP], planned_act[:, :, OTHER] = ea, ae, op, 0.0
             o["qipp_planned_gbp"][...] = qipp_planned
             o["ea_avoided_planned"][...] = avoided_planned
+        elif self.planned_row is not None:
+            qipp_planned, avoided_planned, planned_act = self.planned_row
         else:
             qipp_planned, avoided_planned = base.qipp_planned_gbp, base.ea_avoided_planned
             planned_act = base.qipp_planned_by_activity_gbp

@@ -43,7 +43,7 @@ def reference_fields(g, n):
         "contingency_total_gbp": _row_total(cont),
         "contingency_used_total_gbp": _row_total(used),
         "unfunded_gap_total_gbp": _row_total(gap),
-        "partner_payment_total_gbp": np.stack([_row_total(pay[:, :, p]) for p in range(pay.shape[2])]).reshape(-1, n),
+        "partner_payment_total_gbp": np.array([_row_total(pay[:, :, p]) for p in range(pay.shape[2])]).reshape(-1, n),  # (P, n), P may be 0
         "excess_over_contingency_gbp": _row_total(sf) - _row_total(cont),
     }
 

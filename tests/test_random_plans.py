@@ -57,7 +57,7 @@ def random_plan(rng: np.random.Generator) -> dict:
     data["p4p"] = {"nel_baseline_by_quarter": [float(x) for x in rng.integers(1000, 6000, 4)],
                    "planned_reduction_pct": float(rng.uniform(0, 6)), "source": "random"}
     data["risk_share"] = {"contingency_basis": str(rng.choice(["p4p_unreleased", "p4p_sum", "none"])),
-                          "share_underspend": bool(rng.random() < 0.7), "source": "random"}
+                          "share_underspend": bool(rng.random() < 0.7), "beds_planned_to_close": 60.0, "source": "random"}
     return data
 
 

@@ -31,7 +31,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from finmodel.arrays import ModelInputs
+from finmodel.arrays import ModelInputs, contribution_caps_gbp
 from finmodel.plan import MONEY_UNIT_FACTORS, Plan
 from finmodel.scenario import apply_overrides, parse_path
 
@@ -242,6 +242,10 @@ def apply_samples(
         else:
             arr = v.reshape(n, 1)
         replaced[name] = arr
+    if "caps_gbp" in replaced:
+        # a partner capped at its contribution too pays at most the lower of the two in each year,
+        # as the plan with the sampled cap would (finmodel.arrays.partner_caps_gbp)
+        replaced["caps_gbp"] = np.minimum(replaced["caps_gbp"], contribution_caps_gbp(plan)[None])
     if (
         "planned_reduction_frac" in replaced
         and plan.outturn.nel_admissions_change_pct is None
