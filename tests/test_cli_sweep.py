@@ -48,3 +48,42 @@ def test_workbook_sensitivity_sheet_from_a_sweep(tmp_path):
     ws = openpyxl.load_workbook(book)["Sensitivity"]
     text = " ".join(str(c.value) for row in ws.iter_rows() for c in row if c.value is not None)
     assert "shortfall_total_gbp" in text and "Tornado" in text and "no sweep run" not in text
+
+
+def _one_line(stderr: str) -> bool:
+    return len(stderr.strip().splitlines()) == 1 and "Traceback" not in stderr
+
+
+def test_sweep_n_above_the_limit_is_refused_at_once(tmp_path):
+    res = finmodel("sweep", LUTON, "-n", "1000000000", "--out", tmp_path / "o")
+    assert res.returncode == 2 and _one_line(res.stderr) and "1,000,000,000" in res.stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_sweep_unreachable_scheduler_exit_4_in_one_line(tmp_path):
+    import socket
+    import time
+
+    import pytest
+
+    pytest.importorskip("distributed", reason="the dask backend is an optional extra: pip install -e '.[dask]'")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed when the block ends: nothing listens there
+    t0 = time.monotonic()
+    res = finmodel("sweep", LUTON, "-n", "1000", "--backend", "dask", "--scheduler", f"tcp://127.0.0.1:{port}",
+                   "--progress", "--out", tmp_path / "o")
+    assert res.returncode == 4, res.stderr
+    assert _one_line(res.stderr) and f"tcp://127.0.0.1:{port}" in res.stderr
+    assert time.monotonic() - t0 < 30
+    assert not (tmp_path / "o").exists()
+
+
+def test_sweep_save_samples_refusals_exit_2_before_the_sweep(tmp_path):
+    res = finmodel("sweep", LUTON, "-n", "100", "--save-samples", tmp_path, "--out", tmp_path / "o")
+    assert res.returncode == 2 and _one_line(res.stderr) and "folder" in res.stderr
+    existing = tmp_path / "s.csv"
+    existing.write_text("not finmodel's\n")
+    res = finmodel("sweep", LUTON, "-n", "100", "--save-samples", existing, "--out", tmp_path / "o")
+    assert res.returncode == 2 and _one_line(res.stderr) and "already exists" in res.stderr
+    assert existing.read_text() == "not finmodel's\n" and not (tmp_path / "o").exists()

@@ -18,6 +18,18 @@ Modules
     ``StreamingSummary`` / ``MultiSummary``: bounded-memory, mergeable
     summaries (exact count/mean/std/min/max/exceedance; percentiles and tail
     mean from a fine histogram with a reported error bound).
+``spec``
+    ``SweepSpec``: a scenario's ``[sweep]`` table parsed and checked.
+``inputs_map``
+    Sweepable plan paths -> the model's input arrays.
+``backends``
+    Where chunks run: in process (``run_local``) or on Dask (``run_dask``).
+``driver``
+    ``run_sweep`` and ``SweepResult``: pilot, run, tornado, break-even, files.
+``limits``
+    ``MAX_N``, ``MAX_CHUNK_SIZE``, the time estimate and the finite-figures rule.
+``samples_file``
+    The ``--save-samples`` file, written whole or not at all.
 
 Shapes follow :mod:`finmodel.core`: scenarios on axis 0; unit samples are
 ``(n, d)``; each sampled input and each summarised output is ``(n,)``.

@@ -5,10 +5,13 @@ Both backends run the same pure function on a chunk of unit samples
 :class:`~finmodel.arrays.ModelInputs` with the sampled arrays replaced ->
 :func:`finmodel.model.evaluate` -> per-scenario outputs -> a
 :class:`~finmodel.sweep.summaries.MultiSummary` with fixed histogram bounds.
-Summaries of disjoint chunks merge, so the result does not depend on how the
-scenarios were cut up: counts, min, max, threshold exceedances, histogram counts
-(hence percentiles) and means are identical; per-cell float sums (used only by
-the tail mean) may differ in the last bit.
+Summaries of disjoint chunks merge.  Counts, min, max, threshold exceedances,
+histogram counts (hence percentiles), means and standard deviations are exact
+whatever the cut; the per-cell float sums behind the tail mean depend on the order
+of additions, so both backends fix it: every fixed block of rows (65,536) is
+summarised on its own and the block summaries are merged in block order
+(:class:`_BlockFold` locally, :func:`summarise_block` on Dask workers).  Every
+summary figure is therefore bit-identical whatever the chunk size and backend.
 
 The Dask backend sends each worker a block index only: the worker rebuilds the
 block's samples with :func:`~finmodel.sweep.samplers.unit_samples_block`
@@ -35,11 +38,13 @@ from typing import Callable, Mapping
 import numpy as np
 
 from finmodel.arrays import ModelInputs
+from finmodel.errors import EnvironmentFailure, InputError
 from finmodel.kernel import Headline, evaluate_headline
 from finmodel.model import ModelOutputs
 from finmodel.plan import Plan
 from finmodel.sweep.distributions import Distribution
 from finmodel.sweep.inputs_map import InputTarget, apply_samples
+from finmodel.sweep.limits import DASK_CONNECT_TIMEOUT_S, require_finite_outputs
 from finmodel.sweep.samplers import (
     DEFAULT_BLOCK_SIZE,
     chunked_unit_samples,
@@ -49,7 +54,10 @@ from finmodel.sweep.samplers import (
 )
 from finmodel.sweep.summaries import MultiSummary
 
-__all__ = ["SweepContext", "outputs_of", "headline_outputs", "evaluate_unit_chunk", "run_local", "run_dask", "BACKENDS"]
+__all__ = [
+    "SweepContext", "outputs_of", "headline_outputs", "evaluate_unit_chunk", "run_local", "run_dask",
+    "dask_client", "BACKENDS",
+]
 
 BACKENDS = ("local", "dask")
 
@@ -147,7 +155,51 @@ def summarise_block(ctx: SweepContext, block_index: int) -> MultiSummary:
         levels=ctx.levels, correlation=ctx.correlation,
     )
     _, outputs = evaluate_unit_chunk(ctx, u)
+    require_finite_outputs(outputs, block_index * ctx.block_size)
     return ctx.new_summary().update(outputs)
+
+
+class _BlockFold:
+    """Feeds chunks of outputs (in row order) into a summary one fixed block at a time.
+
+    Each block is summarised on its own, then merged in block order: exactly what
+    :func:`run_dask` does with :func:`summarise_block`, so the per-cell float sums (and
+    the tail mean built from them) come out the same bits whatever the chunk size.  At
+    most one block of outputs is held while it fills.
+    """
+
+    def __init__(self, ctx: SweepContext):
+        self.ctx = ctx
+        self.summary = ctx.new_summary()
+        self.pieces: list[Mapping[str, np.ndarray]] = []
+        self.next_row = 0  # rows seen so far
+
+    def add(self, outputs: Mapping[str, np.ndarray]) -> None:
+        m = len(next(iter(outputs.values())))
+        bsz, n_total = self.ctx.block_size, self.ctx.n_total
+        pos = 0
+        while pos < m:
+            row = self.next_row
+            block_end = min((row // bsz + 1) * bsz, n_total)
+            take = min(m - pos, block_end - row)
+            self.pieces.append({k: v[pos:pos + take] for k, v in outputs.items()})
+            pos += take
+            self.next_row += take
+            if self.next_row == block_end:
+                self._flush()
+
+    def _flush(self) -> None:
+        if len(self.pieces) == 1:
+            block = self.pieces[0]
+        else:
+            block = {k: np.concatenate([p[k] for p in self.pieces]) for k in self.pieces[0]}
+        self.pieces = []
+        self.summary.merge(self.ctx.new_summary().update(block))
+
+    def result(self) -> MultiSummary:
+        if self.pieces or self.next_row != self.ctx.n_total:
+            raise RuntimeError(f"sweep stopped at row {self.next_row} of {self.ctx.n_total}")  # a bug, not an input
+        return self.summary
 
 
 class _Blocks:
@@ -207,14 +259,14 @@ def run_local(
     at most ``2 * workers`` chunks ahead; the summary is updated in chunk order in this
     thread, so the result is the same whatever the number of workers.
     """
-    summary = ctx.new_summary()
+    fold = _BlockFold(ctx)
     # validates the arguments (and warns once for a Sobol' n that is not a power of 2)
     chunked_unit_samples(
         ctx.method, ctx.n_total, len(ctx.dists), chunk_size, ctx.seed,
         block_size=ctx.block_size, levels=ctx.levels, correlation=ctx.correlation,
     )
     nw = _local_workers() if workers is None else max(1, int(workers))
-    starts = list(range(0, ctx.n_total, chunk_size))
+    starts = range(0, ctx.n_total, chunk_size)  # a range, not a list: n may be large
     blocks = _Blocks(ctx)
 
     def task(start: int):
@@ -224,7 +276,8 @@ def run_local(
 
     def consume(i: int, result) -> None:
         m, values, outputs = result
-        summary.update(outputs)
+        require_finite_outputs(outputs, starts[i])  # before the samples file sees the chunk
+        fold.add(outputs)
         if on_chunk is not None:
             on_chunk(starts[i], values, outputs)
         if progress is not None:
@@ -234,7 +287,7 @@ def run_local(
     if nw == 1:
         for i, start in enumerate(starts):
             consume(i, task(start))
-        return summary
+        return fold.result()
     with ThreadPoolExecutor(max_workers=nw) as pool:
         pending: deque = deque()
         nxt = 0
@@ -247,7 +300,65 @@ def run_local(
         finally:
             for f in pending:
                 f.cancel()
-    return summary
+    return fold.result()
+
+
+class DaskSession:
+    """A connected Dask client (and the LocalCluster it runs on, when finmodel started one)."""
+
+    def __init__(self, client, cluster=None):
+        self.client = client
+        self.cluster = cluster
+
+    def close(self) -> None:
+        try:
+            self.client.close()
+        finally:
+            if self.cluster is not None:
+                self.cluster.close()
+
+    def __enter__(self) -> "DaskSession":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def dask_client(
+    scheduler: str | None = None,
+    n_workers: int | None = None,
+    processes: bool = True,
+    timeout: float = DASK_CONNECT_TIMEOUT_S,
+) -> DaskSession:
+    """Connect to ``scheduler`` (``tcp://host:8786``), or start a LocalCluster when it is None.
+
+    Raises :class:`~finmodel.errors.EnvironmentFailure` (one line naming the address) when
+    dask is not installed or the scheduler does not answer within ``timeout`` seconds, and
+    :class:`~finmodel.errors.InputError` for an address dask cannot parse.  The driver
+    calls this before any progress bar, so an unreachable cluster is reported at once
+    rather than after a bar stuck at 0.
+    """
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise EnvironmentFailure(
+            "the dask backend needs the optional extra: pip install 'finmodel[dask]' (dask[distributed])"
+        ) from None
+    if scheduler is None:
+        cluster = LocalCluster(n_workers=n_workers, processes=processes, threads_per_worker=1, dashboard_address=None)
+        try:
+            return DaskSession(Client(cluster, timeout=timeout), cluster)
+        except BaseException:
+            cluster.close()
+            raise
+    try:
+        return DaskSession(Client(scheduler, timeout=timeout))
+    except ValueError as exc:  # dask's own wording names the address
+        raise InputError(f"Dask scheduler address {scheduler!r} not understood: {exc}") from None
+    except (OSError, TimeoutError) as exc:
+        raise EnvironmentFailure(
+            f"cannot reach the Dask scheduler at {scheduler} (no answer within {timeout:g} s: {exc})"
+        ) from None
 
 
 def run_dask(
@@ -256,25 +367,22 @@ def run_dask(
     progress: Callable[[int], None] | None = None,
     n_workers: int | None = None,
     processes: bool = True,
+    *,
+    session: DaskSession | None = None,
 ) -> MultiSummary:
     """Evaluate every block on a Dask cluster and merge the block summaries (in block order).
 
-    ``scheduler``: address of a running scheduler (``tcp://host:8786``); ``None``
-    starts a :class:`distributed.LocalCluster` for the run (``n_workers``,
-    ``processes``) and closes it afterwards.  Each task gets only its block index.
+    ``session``: a connected :func:`dask_client` (left open for the caller to close);
+    without it one is made from ``scheduler`` (address of a running scheduler, or
+    ``None`` for a :class:`distributed.LocalCluster` with ``n_workers`` and
+    ``processes``) and closed afterwards.  Each task gets only its block index.
     """
-    try:
-        from distributed import Client, LocalCluster, as_completed
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise RuntimeError(
-            "the dask backend needs the optional extra: pip install 'finmodel[dask]' (dask[distributed])"
-        ) from exc
-    cluster = None
-    if scheduler is None:
-        cluster = LocalCluster(n_workers=n_workers, processes=processes, threads_per_worker=1, dashboard_address=None)
-        client = Client(cluster)
-    else:
-        client = Client(scheduler)
+    from distributed import as_completed
+
+    own = session is None
+    if own:
+        session = dask_client(scheduler, n_workers=n_workers, processes=processes)
+    client = session.client
     try:
         ctx_future = client.scatter(ctx, broadcast=True)
         nb = n_blocks(ctx.n_total, ctx.block_size)
@@ -294,6 +402,5 @@ def run_dask(
                 progress(min(ctx.block_size, ctx.n_total - b * ctx.block_size))
         return summary
     finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        if own:
+            session.close()

@@ -44,31 +44,45 @@ import csv
 import json
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import numpy as np
 
 from finmodel import __version__
 from finmodel.arrays import model_inputs
 from finmodel.atomic import write_dir_atomically
+from finmodel.csvsafe import neutralise
+from finmodel.errors import InputError
 from finmodel.jsonsafe import json_safe
 from finmodel.model import evaluate
 from finmodel.plan import Plan, file_sha256, read_toml
 from finmodel.scenario import Scenario, apply_overrides, apply_scenario, load_scenario
-from finmodel.sweep.backends import BACKENDS, SweepContext, outputs_of, run_dask, run_local
-from finmodel.sweep.correlation import correlation_matrix_from_pairs
-from finmodel.sweep.distributions import Discrete, Distribution, distribution_from_dict
-from finmodel.sweep.inputs_map import (
-    InputTarget,
-    SweepInputError,
-    apply_samples,
-    base_values,
-    resolve,
+from finmodel.sweep.backends import BACKENDS, SweepContext, dask_client, outputs_of, run_dask, run_local
+from finmodel.sweep.distributions import Discrete
+from finmodel.sweep.inputs_map import InputTarget, apply_samples, resolve
+from finmodel.sweep.limits import (
+    DASK_CONNECT_TIMEOUT_S,
+    MAX_CHUNK_SIZE,
+    MAX_N,
+    check_count,
+    check_evaluations,
+    estimate_seconds,
+    long_run_message,
+    require_finite,
+    require_finite_outputs,
 )
-from finmodel.sweep.samplers import DEFAULT_BLOCK_SIZE, METHODS, tornado_samples, unit_samples_block
+from finmodel.sweep.samplers import DEFAULT_BLOCK_SIZE, METHODS, map_unit_samples, tornado_samples, unit_samples_block
+from finmodel.sweep.samples_file import SamplesFile
+from finmodel.sweep.spec import (  # re-exported: the spec lived here first
+    BREAK_EVEN_OUTPUTS,
+    DEFAULT_BREAK_EVEN_OUTPUT,
+    BreakEvenSpec,
+    SweepSpec,
+    SweepSpecError,
+)
 from finmodel.sweep.summaries import MultiSummary
 
 __all__ = [
@@ -80,162 +94,13 @@ __all__ = [
     "tornado",
     "break_even",
     "BREAK_EVEN_OUTPUTS",
+    "DEFAULT_BREAK_EVEN_OUTPUT",
     "DEFAULT_CHUNK_SIZE",
+    "MAX_N",
+    "MAX_CHUNK_SIZE",
 ]
 
 DEFAULT_CHUNK_SIZE = 2**16
-#: break-even output name -> per-scenario output it reads
-BREAK_EVEN_OUTPUTS = {
-    "shortfall_total": "shortfall_total_gbp",
-    "excess_over_contingency": "excess_over_contingency_gbp",
-    "unfunded_gap_total": "unfunded_gap_total_gbp",
-}
-DEFAULT_BREAK_EVEN_OUTPUT = "shortfall_total"
-
-
-class SweepSpecError(ValueError):
-    """A ``[sweep]`` table that cannot be used; names the file, the key and the value."""
-
-
-# --------------------------------------------------------------------------- spec
-
-
-@dataclass(frozen=True)
-class BreakEvenSpec:
-    input: str
-    output: str = DEFAULT_BREAK_EVEN_OUTPUT
-    low: float | None = None
-    high: float | None = None
-
-
-@dataclass(frozen=True)
-class SweepSpec:
-    """A parsed, validated ``[sweep]`` table."""
-
-    inputs: dict[str, Distribution]
-    correlations: dict[tuple[str, str], float] = field(default_factory=dict)
-    percentiles: tuple[float, ...] = (5.0, 50.0, 95.0)
-    break_even: BreakEvenSpec | None = None
-    source: str = "<sweep>"
-
-    @property
-    def names(self) -> list[str]:
-        return list(self.inputs)
-
-    def correlation_matrix(self) -> np.ndarray | None:
-        if not self.correlations:
-            return None
-        return correlation_matrix_from_pairs(self.names, self.correlations)
-
-    @classmethod
-    def from_scenario(cls, scenario: Scenario, plan: Plan | None = None) -> "SweepSpec":
-        if not scenario.sweep:
-            raise SweepSpecError(f"Scenario {scenario.name!r} ({scenario.path}) has no [sweep] table to run.")
-        return cls.from_dict(scenario.sweep, where=f"scenario {scenario.name!r} ({scenario.path})", plan=plan)
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any], where: str = "<sweep>", plan: Plan | None = None) -> "SweepSpec":
-        def err(key: str, value: Any, why: str) -> SweepSpecError:
-            return SweepSpecError(f"{where}: [sweep] {key} = {value!r}: {why}")
-
-        if not isinstance(data, Mapping):
-            raise err("(table)", data, "must be a table")
-        allowed = {"inputs", "correlations", "percentiles", "break_even"}
-        for key in data:
-            if key not in allowed:
-                raise err(key, data[key], f"unknown key (allowed: {', '.join(sorted(allowed))})")
-        raw_inputs = data.get("inputs")
-        if not isinstance(raw_inputs, Mapping) or not raw_inputs:
-            raise err("inputs", raw_inputs, 'needs a table of "<plan path>" = { dist = ..., ... }')
-        inputs: dict[str, Distribution] = {}
-        for path, spec in raw_inputs.items():
-            key = f'inputs."{path}"'
-            try:
-                target = resolve(path, plan)
-            except SweepInputError as exc:
-                raise SweepSpecError(f"{where}: [sweep] {key}: {exc}") from None
-            try:
-                dist = distribution_from_dict(spec)
-            except ValueError as exc:
-                raise err(key, spec, str(exc)) from None
-            lo, hi = dist.support()
-            tlo, thi = target.bounds
-            if lo < tlo or hi > thi:
-                raise err(key, spec, f"values range over [{lo:g}, {hi:g}] but the plan accepts [{tlo:g}, {thi:g}]")
-            inputs[path] = dist
-        correlations: dict[tuple[str, str], float] = {}
-        raw_corr = data.get("correlations", [])
-        if not isinstance(raw_corr, list):
-            raise err("correlations", raw_corr, "must be a list of { a = <path>, b = <path>, rank_corr = r }")
-        for i, item in enumerate(raw_corr):
-            key = f"correlations[{i}]"
-            if not isinstance(item, Mapping) or set(item) != {"a", "b", "rank_corr"}:
-                raise err(key, item, "must be { a = <path>, b = <path>, rank_corr = r }")
-            a, b, r = item["a"], item["b"], item["rank_corr"]
-            for k, name in (("a", a), ("b", b)):
-                if name not in inputs:
-                    raise err(f"{key}.{k}", name, f"not one of the swept inputs ({', '.join(inputs)})")
-            if a == b:
-                raise err(key, item, "a and b must be different inputs")
-            if isinstance(r, bool) or not isinstance(r, (int, float)) or not -1.0 < float(r) < 1.0:
-                raise err(f"{key}.rank_corr", r, "must be a number strictly between -1 and 1")
-            correlations[(a, b)] = float(r)
-        if correlations:
-            try:
-                correlation_matrix_from_pairs(list(inputs), correlations)
-            except ValueError as exc:
-                raise err("correlations", raw_corr, str(exc)) from None
-        raw_p = data.get("percentiles", [5, 50, 95])
-        if (
-            not isinstance(raw_p, list)
-            or not raw_p
-            or any(isinstance(p, bool) or not isinstance(p, (int, float)) or not 0 <= p <= 100 for p in raw_p)
-        ):
-            raise err("percentiles", raw_p, "must be a non-empty list of numbers in 0..100")
-        be = None
-        raw_be = data.get("break_even")
-        if raw_be is not None:
-            if not isinstance(raw_be, Mapping) or "input" not in raw_be:
-                raise err("break_even", raw_be, "must be { input = <path>, output = ..., low = .., high = .. }")
-            extra = set(raw_be) - {"input", "output", "low", "high"}
-            if extra:
-                raise err(f"break_even.{sorted(extra)[0]}", raw_be[sorted(extra)[0]], "unknown key (allowed: input, output, low, high)")
-            try:
-                target = resolve(raw_be["input"], plan)
-            except SweepInputError as exc:
-                raise SweepSpecError(f"{where}: [sweep] break_even.input: {exc}") from None
-            if target.integer:
-                raise err("break_even.input", raw_be["input"], "whole-month inputs have no continuous break-even")
-            output = raw_be.get("output", DEFAULT_BREAK_EVEN_OUTPUT)
-            if output not in BREAK_EVEN_OUTPUTS:
-                raise err("break_even.output", output, f"expected one of {', '.join(BREAK_EVEN_OUTPUTS)}")
-            low, high = raw_be.get("low"), raw_be.get("high")
-            for k, v in (("low", low), ("high", high)):
-                if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
-                    raise err(f"break_even.{k}", v, "must be a number")
-            if low is None or high is None:
-                dist = inputs.get(raw_be["input"])
-                if dist is None:
-                    raise err("break_even", raw_be, "give low and high (the input is not swept, so there is no range)")
-                low = dist.support()[0] if low is None else low
-                high = dist.support()[1] if high is None else high
-            if not float(low) < float(high):
-                raise err("break_even", raw_be, "need low < high")
-            be = BreakEvenSpec(raw_be["input"], output, float(low), float(high))
-        return cls(inputs=inputs, correlations=correlations, percentiles=tuple(float(p) for p in raw_p), break_even=be, source=where)
-
-    def to_dict(self) -> dict:
-        out: dict[str, Any] = {
-            "inputs": {k: v.to_dict() for k, v in self.inputs.items()},
-            "correlations": [{"a": a, "b": b, "rank_corr": r} for (a, b), r in self.correlations.items()],
-            "percentiles": list(self.percentiles),
-        }
-        if self.break_even is not None:
-            out["break_even"] = vars(self.break_even).copy() if hasattr(self.break_even, "__dict__") else {
-                "input": self.break_even.input, "output": self.break_even.output,
-                "low": self.break_even.low, "high": self.break_even.high,
-            }
-        return out
 
 
 # --------------------------------------------------------------------------- base
@@ -394,14 +259,18 @@ class SweepResult:
             rows.append(row)
         return rows
 
-    def write(self, out_dir: str | Path) -> Path:
+    def write(self, out_dir: str | Path, force: bool = False) -> Path:
         """Write summary.json, CSV tables and PNG charts into ``out_dir``, whole or not at all.
 
         Everything goes to a temporary directory beside ``out_dir`` that is then
         renamed into place (an existing ``out_dir`` is replaced only once the new
-        one is complete).
+        one is complete, and only if finmodel wrote it unless ``force``: see
+        :func:`finmodel.atomic.write_dir_atomically`).  A NaN or infinite figure raises
+        :class:`~finmodel.errors.NumericFault` before anything is written.
         """
         from finmodel.sweep import charts
+
+        self.check_finite()
 
         def fill(tmp: Path) -> None:
             (tmp / "summary.json").write_text(json.dumps(self.to_dict(), indent=2, allow_nan=False) + "\n")
@@ -416,100 +285,66 @@ class SweepResult:
                 charts.histogram_chart(self.summaries["shortfall_total_gbp"], tmp / "shortfall_histogram.png",
                                        title=f"{self.scenario}: total shortfall, {self.n:,} scenarios ({self.method})")
 
-        return write_dir_atomically(Path(out_dir), fill)
+        return write_dir_atomically(Path(out_dir), fill, force=force)
+
+
+    def check_finite(self) -> None:
+        """Raise :class:`~finmodel.errors.NumericFault` if any summary, risk, tornado or break-even figure is NaN or infinite."""
+        require_finite(self.summary, "summary")
+        require_finite(self.risk, "risk")
+        require_finite(self.tornado, "tornado")
+        require_finite(self.break_even, "break_even")
 
 
 def _write_csv(path: Path, rows: list[dict]) -> None:
+    """Rows as CSV through the csv module (fields with commas, quotes or line breaks are quoted).
+
+    Text cells (and headers) that a spreadsheet would run as a formula get a leading
+    apostrophe (:func:`finmodel.csvsafe.neutralise`); numbers are written as numbers, so
+    a negative amount stays a number.
+    """
+    fields = list(rows[0])
     with open(path, "w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        w.writeheader()
+        w = csv.writer(fh)
+        w.writerow([neutralise(k) for k in fields])
         for r in rows:
-            w.writerow({k: ("" if v is None else v) for k, v in r.items()})
-
-
-# --------------------------------------------------------------------------- samples file
-
-
-class _SampleWriter:
-    """Streams the per-scenario table (inputs then outputs) chunk by chunk: CSV, or Parquet if asked and available."""
-
-    def __init__(self, path: Path, input_names: list[str]):
-        self.path = Path(path)
-        self.input_names = input_names
-        self.parquet = self.path.suffix == ".parquet" and _has_pyarrow()
-        if self.path.suffix == ".parquet" and not self.parquet:
-            self.path = self.path.with_suffix(".csv")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._fh = None
-        self._pq = None
-
-    def __call__(self, start: int, values: dict, outputs: dict) -> None:
-        cols = {"scenario": np.arange(start, start + len(next(iter(outputs.values()))))}
-        cols.update(values)
-        cols.update(outputs)
-        if self.parquet:
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-
-            table = pa.table({k: np.asarray(v) for k, v in cols.items()})
-            if self._pq is None:
-                self._pq = pq.ParquetWriter(str(self.path), table.schema)
-            self._pq.write_table(table)
-            return
-        if self._fh is None:
-            self._fh = open(self.path, "w", newline="")
-            self._fh.write(",".join(_csv_field(k) for k in cols) + "\n")
-        block = np.column_stack([np.asarray(v, dtype=np.float64) for v in cols.values()])
-        fmt = ["%d"] + ["%.17g"] * (block.shape[1] - 1)
-        np.savetxt(self._fh, block, fmt=fmt, delimiter=",")
-
-    def close(self) -> None:
-        if self._fh is not None:
-            self._fh.close()
-        if self._pq is not None:
-            self._pq.close()
-
-
-def _csv_field(s: str) -> str:
-    return f'"{s}"' if ("," in s or '"' in s) else s
-
-
-def _has_pyarrow() -> bool:
-    try:
-        import pyarrow  # noqa: F401
-        import pyarrow.parquet  # noqa: F401
-    except ImportError:
-        return False
-    return True
+            w.writerow(["" if r.get(k) is None else neutralise(r[k]) for k in fields])
 
 
 # --------------------------------------------------------------------------- bounds
 
 
-def _pilot_bounds(ctx: SweepContext, base: _Base) -> dict[str, tuple[float, float]]:
-    """Histogram bounds for every output, the same for every chunk and worker.
+def _pilot_bounds(ctx: SweepContext, base: _Base) -> tuple[dict[str, tuple[float, float]], float]:
+    """Histogram bounds for every output (the same for every chunk and worker), and seconds per scenario.
 
     From a pilot: the first block of the design (deterministic from the seed, at most
     4,096 rows) plus every input at each end of its support with the others at their
     medians; the range is widened by 25% on each side.  Values beyond still count
     exactly (overflow cells); only percentile resolution there is coarser.
-    """
-    m = min(ctx.n_total, 4096)
-    u = unit_samples_block(ctx.method, 0, ctx.block_size, len(ctx.dists), ctx.seed, ctx.n_total,
-                           levels=ctx.levels, correlation=ctx.correlation)[:m]
-    from finmodel.sweep.samplers import map_unit_samples
 
+    The pilot is timed as it goes (sampling the first block, then inverse CDFs and the
+    model on the pilot rows, one thread) to give the cost per scenario that
+    :func:`~finmodel.sweep.limits.estimate_seconds` extrapolates.
+    """
+    t0 = time.perf_counter()
+    block = unit_samples_block(ctx.method, 0, ctx.block_size, len(ctx.dists), ctx.seed, ctx.n_total,
+                               levels=ctx.levels, correlation=ctx.correlation)
+    t1 = time.perf_counter()
+    u = block[:min(ctx.n_total, 4096)]
     vals = map_unit_samples(ctx.dists, u)
     ends, _ = tornado_samples(ctx.dists, None, None)
     vals = {k: np.concatenate([vals[k], ends[k]]) for k in vals}
-    outs = ctx.evaluate_values(vals)
+    outs = ctx.evaluate_values(vals, threads=1)
+    t2 = time.perf_counter()
+    require_finite_outputs(outs, 0)  # pilot rows: the design's first rows, then the support ends
+    per_row = (t1 - t0) / block.shape[0] + (t2 - t1) / len(next(iter(outs.values())))
     bounds = {}
     for k, v in outs.items():
         lo, hi = float(v.min()), float(v.max())
         span = hi - lo
         pad = 0.25 * span if span > 0 else max(1.0, 0.01 * abs(lo))
         bounds[k] = (lo - pad, hi + pad)
-    return bounds
+    return bounds, per_row
 
 
 # --------------------------------------------------------------------------- run
@@ -522,6 +357,26 @@ def _grid_levels(spec: SweepSpec, n: int) -> tuple[int, ...]:
     free = sum(k is None for k in discrete)
     k = max(2, int(math.floor((max(n, 1) / fixed) ** (1.0 / free) + 1e-9))) if free else None
     return tuple(d if d is not None else k for d in discrete)
+
+
+def _check_arguments(method, n, seed, chunk_size, backend, save_samples, max_n) -> None:
+    if method not in METHODS:
+        raise InputError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}")
+    if backend not in BACKENDS:
+        raise InputError(f"unknown backend {backend!r}; expected one of {', '.join(BACKENDS)}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise InputError(f"seed must be a non-negative int, got {seed!r}")
+    check_count("max_n", max_n, 1, 2**63 - 1)
+    if method not in ("tornado", "grid"):  # grid: n is a target, checked as the grid's real size
+        check_count("n", n, 1, max_n, raise_with=f" scenarios a run ({MAX_N:,} unless max_n / --max-n is raised)")
+    elif method == "grid":
+        check_count("n", n, 1, 2**63 - 1)
+    check_count("chunk_size", chunk_size, 1, MAX_CHUNK_SIZE,
+                raise_with=" rows (memory: about 1 KB per row in flight; the result is the same whatever the chunk size)")
+    if save_samples is not None and backend != "local":
+        raise InputError("save_samples needs the local backend (the dask backend never collects per-scenario values)")
+    if save_samples is not None and method == "tornado":
+        raise InputError("save_samples does not apply to the tornado method (its rows are in tornado.csv)")
 
 
 def run_sweep(
@@ -540,69 +395,97 @@ def run_sweep(
     n_bins: int = 2**15,
     dask_workers: int | None = None,
     dask_processes: bool = True,
+    overwrite: bool = False,
+    max_n: int = MAX_N,
+    notify: Callable[[str], None] | None = None,
+    dask_connect_timeout: float = DASK_CONNECT_TIMEOUT_S,
 ) -> SweepResult:
     """Run the sweep of ``scenario``'s ``[sweep]`` table on the plan (default: the shipped Luton plan).
 
     ``method``: lhs | sobol | mc | grid | tornado.  ``n`` scenarios (grid: the
     levels are chosen so the grid has about ``n`` rows, see :func:`_grid_levels`;
     tornado: ``1 + 2 d`` rows, ``n`` ignored).  ``seed``: non-negative int.
-    ``backend``: "local" (in process, chunks of ``chunk_size``) or "dask"
-    (``scheduler`` address, or a LocalCluster when None; blocks of 65,536 rows).
-    ``save_samples``: write the per-scenario table (inputs and outputs) to this
-    CSV file, streamed (``.parquet`` if pyarrow is importable); local backend only.
+    ``backend``: "local" (in process, chunks of ``chunk_size``, at most
+    :data:`~finmodel.sweep.limits.MAX_CHUNK_SIZE`) or "dask" (``scheduler`` address, or a
+    LocalCluster when None; blocks of 65,536 rows; a scheduler that does not answer within
+    ``dask_connect_timeout`` seconds raises :class:`~finmodel.errors.EnvironmentFailure`
+    before anything runs).
+    ``save_samples``: write the per-scenario table (inputs and outputs) to this CSV file
+    (``.parquet`` if pyarrow is importable; local backend only), whole or not at all (see
+    :mod:`finmodel.sweep.samples_file`); an existing file is replaced only with
+    ``overwrite=True``.
+    ``max_n``: most model evaluations allowed (default :data:`~finmodel.sweep.limits.MAX_N`;
+    for grid the grid's real size counts).  ``notify(message)`` is called once, before
+    the run, when it is expected to take over
+    :data:`~finmodel.sweep.limits.LONG_RUN_SECONDS`.
     ``spec`` overrides the scenario's ``[sweep]`` table.  Tornado and break-even
     tables are added whenever they apply (tornado for every method, break-even
-    when the spec has one).
+    when the spec has one).  A NaN or infinite figure raises
+    :class:`~finmodel.errors.NumericFault` and nothing is written.
     """
-    if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}; expected one of {', '.join(METHODS)}")
-    if backend not in BACKENDS:
-        raise ValueError(f"unknown backend {backend!r}; expected one of {', '.join(BACKENDS)}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int, got {seed!r}")
-    if method != "tornado" and (isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1):
-        raise ValueError(f"n must be a positive int, got {n!r}")
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
-        raise ValueError(f"chunk_size must be a positive int, got {chunk_size!r}")
-    if save_samples is not None and backend != "local":
-        raise ValueError("save_samples needs the local backend (the dask backend never collects per-scenario values)")
+    _check_arguments(method, n, seed, chunk_size, backend, save_samples, max_n)
     t0 = time.perf_counter()
     base = _load(plan_path, scenario, spec)
+    spec = base.spec
+    levels = _grid_levels(spec, int(n)) if method == "grid" else None
+    if method == "tornado":
+        n_run = 1 + 2 * len(spec.inputs)
+    elif levels is not None:
+        n_run = check_evaluations(math.prod(levels), int(max_n), f"grid with levels {levels} for n = {int(n):,}")
+    else:
+        n_run = int(n)
+    samples = SamplesFile(save_samples, overwrite=overwrite) if save_samples is not None else None
+    session = None
+    try:
+        if backend == "dask" and method != "tornado":
+            # connect first: an unreachable scheduler is reported before the pilot and any progress bar
+            session = dask_client(scheduler, n_workers=dask_workers, processes=dask_processes,
+                                  timeout=dask_connect_timeout)
+        result = _run(base, method, n_run, levels, int(seed), int(chunk_size), backend, samples, session,
+                      progress, n_bins, notify)
+        result.check_finite()  # before the samples file is put in place
+        if samples is not None:
+            result.samples_path = str(samples.commit())
+    except BaseException:
+        if samples is not None:
+            samples.discard()
+        raise
+    finally:
+        if session is not None:
+            session.close()
+    result.elapsed_s = time.perf_counter() - t0
+    return result
+
+
+def _run(base: _Base, method: str, n_run: int, levels, seed: int, chunk_size: int, backend: str,
+         samples: SamplesFile | None, session, progress: bool, n_bins: int, notify) -> SweepResult:
     spec = base.spec
     tornado_rows = tornado(base)
     be = break_even(base, spec.break_even) if spec.break_even is not None else None
     summaries = None
     summary: dict = {}
     risk: dict = {}
-    samples_path = None
-    n_run = 1 + 2 * len(spec.inputs) if method == "tornado" else int(n)
     if method != "tornado":
-        levels = _grid_levels(spec, int(n)) if method == "grid" else None
-        if levels is not None:
-            n_run = math.prod(levels)
         corr = spec.correlation_matrix() if method != "grid" else None
         partners = [p.name for p in base.plan.partners]
         ctx = SweepContext(
             plan=base.plan, base=model_inputs(base.plan), targets=base.targets, dists=dict(spec.inputs),
-            correlation=corr, method=method, n_total=n_run, seed=int(seed), levels=levels,
+            correlation=corr, method=method, n_total=n_run, seed=seed, levels=levels,
             bounds={}, thresholds={}, n_bins=n_bins, block_size=DEFAULT_BLOCK_SIZE,
             output_names=tuple(outputs_of_names(base.plan.years, partners)),
         )
-        bounds = _pilot_bounds(ctx, base)
+        bounds, per_row = _pilot_bounds(ctx, base)
+        message = long_run_message(n_run, estimate_seconds(n_run, per_row), backend)
+        if message is not None and notify is not None:
+            notify(message)
         thresholds = {"excess_over_contingency_gbp": (0.0,), "shortfall_total_gbp": (0.0,), "unfunded_gap_total_gbp": (0.0,)}
         ctx = SweepContext(**{**ctx.__dict__, "bounds": bounds, "thresholds": thresholds})
         bar, tick = _progress_bar(progress, n_run, f"sweep {base.scenario.name} ({method})")
         try:
             if backend == "local":
-                writer = _SampleWriter(Path(save_samples), spec.names) if save_samples is not None else None
-                try:
-                    summaries = run_local(ctx, int(chunk_size), on_chunk=writer, progress=tick)
-                finally:
-                    if writer is not None:
-                        writer.close()
-                        samples_path = str(writer.path)
+                summaries = run_local(ctx, chunk_size, on_chunk=samples, progress=tick)
             else:
-                summaries = run_dask(ctx, scheduler, progress=tick, n_workers=dask_workers, processes=dask_processes)
+                summaries = run_dask(ctx, progress=tick, session=session)
         finally:
             if bar is not None:
                 bar.stop()
@@ -614,8 +497,8 @@ def run_sweep(
         scenario=base.scenario.name,
         method=method,
         n=n_run,
-        seed=int(seed),
-        chunk_size=int(chunk_size),
+        seed=seed,
+        chunk_size=chunk_size,
         backend=backend,
         spec=spec,
         summaries=summaries,
@@ -624,8 +507,8 @@ def run_sweep(
         tornado=tornado_rows,
         break_even=be,
         created_utc=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        elapsed_s=time.perf_counter() - t0,
-        samples_path=samples_path,
+        elapsed_s=0.0,
+        samples_path=None,
     )
 
 

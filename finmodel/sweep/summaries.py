@@ -62,7 +62,10 @@ same ``n_bins``, ``thresholds``, ``tail_frac`` and (once set) the same bounds -
 so give explicit bounds when summaries are built on different workers.  Counts
 and extremes merge exactly; per-cell sums are float64 additions (order
 dependence at the 1e-16 relative level only).  The histogram counts, and so
-the percentiles, equal those of a single pass over the same values.
+the percentiles, equal those of a single pass over the same values.  Sweeps fix
+the order of those additions (one summary per fixed block of rows, merged in block
+order; see :mod:`finmodel.sweep.backends`), so a sweep's tail mean is the same bits
+whatever the chunk size or backend.
 """
 
 from __future__ import annotations

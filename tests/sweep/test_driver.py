@@ -21,9 +21,8 @@ EXACT = ("count", "mean", "std", "min", "max", "p5", "p50", "p95", "prob_exceeds
 def _same(a: dict, b: dict):
     assert a.keys() == b.keys()
     for out in a:
-        for k in EXACT:
+        for k in EXACT + ("expected_shortfall", "quantile_resolution"):
             assert a[out][k] == b[out][k], (out, k)
-        assert a[out]["expected_shortfall"] == pytest.approx(b[out]["expected_shortfall"], rel=1e-12, abs=1e-6)
 
 
 def test_same_seed_same_summary_and_chunk_size_does_not_matter():
@@ -149,3 +148,42 @@ def test_grid_method_and_base_scenario_without_sweep():
     assert res.summary["shortfall_total_gbp"]["count"] == res.n
     with pytest.raises(SweepSpecError, match="no \\[sweep\\] table"):
         run_sweep(None, "base", "lhs", 10, seed=0)
+
+
+ADM, SAV = "outturn.nel_admissions_change_pct", "outturn.savings_delivery_pct"
+TWO = {ADM: {"dist": "uniform", "low": -2, "high": 2}, SAV: {"dist": "uniform", "low": 50, "high": 100}}
+
+
+@pytest.mark.parametrize("pairs, words", [
+    ([(ADM, SAV, -0.5), (ADM, SAV, 0.3)], ("-0.5", "0.3", "a different value", "correlations[0]")),
+    ([(ADM, SAV, -0.5), (SAV, ADM, 0.3)], ("-0.5", "0.3", "a different value", "correlations[0]")),
+    ([(ADM, SAV, -0.5), (SAV, ADM, -0.5)], ("-0.5", "the same value again", "correlations[0]")),
+    ([(ADM, SAV, 0.2), (ADM, SAV, 0.2)], ("0.2", "the same value again")),
+])
+def test_a_correlation_pair_given_twice_is_an_error(pairs, words):
+    table = {"inputs": TWO, "correlations": [{"a": a, "b": b, "rank_corr": r} for a, b, r in pairs]}
+    with pytest.raises(SweepSpecError) as exc:
+        SweepSpec.from_dict(table, where="scen.toml")
+    msg = str(exc.value)
+    assert "scen.toml" in msg and "correlations[1]" in msg and ADM in msg and SAV in msg
+    for w in words:
+        assert w in msg, (w, msg)
+
+
+def test_a_correlation_of_an_input_with_itself_is_an_error():
+    table = {"inputs": TWO, "correlations": [{"a": ADM, "b": ADM, "rank_corr": 0.5}]}
+    with pytest.raises(SweepSpecError, match="different inputs"):
+        SweepSpec.from_dict(table, where="scen.toml")
+
+
+def test_conflicting_pairs_in_a_scenario_file_name_the_file(tmp_path):
+    scen = tmp_path / "conflict.toml"
+    scen.write_text(
+        'name = "conflict"\n[set]\n[sweep.inputs]\n'
+        f'"{ADM}" = {{ dist = "uniform", low = -2, high = 2 }}\n'
+        f'"{SAV}" = {{ dist = "uniform", low = 50, high = 100 }}\n'
+        f'[[sweep.correlations]]\na = "{ADM}"\nb = "{SAV}"\nrank_corr = -0.5\n'
+        f'[[sweep.correlations]]\na = "{SAV}"\nb = "{ADM}"\nrank_corr = 0.25\n', "utf-8")
+    with pytest.raises(SweepSpecError) as exc:
+        run_sweep(None, str(scen), "mc", 100)
+    assert str(scen) in str(exc.value) and "-0.5" in str(exc.value) and "0.25" in str(exc.value)
