@@ -278,21 +278,25 @@ def cmd_sweep(args: argparse.Namespace, console: Console) -> int:
     from finmodel.sweep.driver import SweepSpecError, run_sweep
     from finmodel.sweep.inputs_map import SweepInputError
 
+    from finmodel.atomic import check_replaceable
+    from finmodel.sweep.limits import MAX_N
+
     progress = (not args.json) and (args.progress or (args.progress is None and args.n >= 100_000))
+    plan_name = Path(args.plan).stem
+    scen_name = Path(args.scenario).stem
+    # n and seed in the folder name: a 10^7 run never replaces a 10^4 one
+    out = _out_dir(args) or output_dir(OUTPUTS_DIR, plan_name, f"sweep-{scen_name}-{args.method}-n{args.n}-seed{args.seed}")
+    check_replaceable(out, args.force)  # refuse before minutes of work, not after
     try:
         result = run_sweep(args.plan, args.scenario, method=args.method, n=args.n, seed=args.seed,
                            chunk_size=args.chunk_size, backend=args.backend, scheduler=args.scheduler,
-                           save_samples=args.save_samples, progress=progress)
+                           save_samples=args.save_samples, progress=progress, overwrite=args.force,
+                           max_n=args.max_n if args.max_n is not None else MAX_N, notify=lambda m: _fail(m, 0))
     except (SweepSpecError, SweepInputError) as exc:
-        print(f"finmodel: {exc}", file=sys.stderr)
-        return 2
-    except (ValueError, RuntimeError) as exc:
-        print(f"finmodel: sweep not run: {exc}", file=sys.stderr)
-        return 2
-    plan_name = Path(args.plan).stem
-    scen_name = Path(args.scenario).stem
-    out = _out_dir(args) or output_dir(OUTPUTS_DIR, plan_name, f"sweep-{scen_name}-{args.method}")
-    written = result.write(out)
+        return _fail(exc, EXIT_BAD_INPUT)
+    except ValueError as exc:
+        return _fail(f"sweep not run: {exc}", EXIT_BAD_INPUT)
+    written = result.write(out, force=args.force)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2, allow_nan=False))
         return 0
@@ -445,7 +449,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "goes (memory stays bounded whatever N): percentiles, mean, probability that the shortfall "
                        "exceeds the contingency, expected shortfall of the worst 5%, each partner's expected and P95 "
                        "payment, the unfunded gap; a tornado table and a break-even value.  Writes summary.json, CSV "
-                       "tables and PNG charts under outputs/<plan>/sweep-<scenario>-<method>/.  The same seed gives the "
+                       "tables and PNG charts under outputs/<plan>/sweep-<scenario>-<method>-n<N>-seed<S>/.  The same seed gives the "
                        "same numbers whatever the chunk size or backend.",
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("plan", nargs="?", default=str(DEFAULT_PLAN), help="plan file (TOML)")
@@ -454,7 +458,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="sampler: Latin hypercube (default), scrambled Sobol, Monte Carlo, full grid, or one-at-a-time tornado")
     p.add_argument("-n", type=int, default=10_000, help="number of scenarios (default 10,000)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0): the same seed gives the same result")
-    p.add_argument("--chunk-size", type=int, default=65_536, help="scenarios evaluated at once (memory bound)")
+    p.add_argument("--chunk-size", type=int, default=65_536,
+                   help="scenarios evaluated at once (memory bound; at most 1,048,576); results do not depend on it")
+    p.add_argument("--max-n", type=int, default=None,
+                   help="allow -n above the limit of 100,000,000 scenarios (about 10 minutes here), up to this")
     p.add_argument("--out", help="directory for the results")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.add_argument("--save-samples", metavar="FILE", help="also write every scenario's inputs and outputs (CSV, or .parquet with pyarrow)")

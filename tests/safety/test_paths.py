@@ -271,3 +271,18 @@ def test_killed_runs_leave_no_partial_folder_after_the_next_run(tmp_path):
     assert leftovers == []
     listed = json.loads((out / MANIFEST).read_text())["files"]
     assert "template2.xlsx" in listed and all((out / f).is_file() for f in listed)
+
+
+def test_sweep_folders_carry_n_and_seed_so_runs_do_not_replace_each_other(sandbox):
+    assert run_cli("sweep", LUTON, "-n", "200", "--seed", "3") == 0
+    assert run_cli("sweep", LUTON, "-n", "300", "--seed", "3") == 0
+    names = sorted(p.name for p in (sandbox / "outputs" / "luton").iterdir())
+    assert names == ["sweep-luton-sensitivity-lhs-n200-seed3", "sweep-luton-sensitivity-lhs-n300-seed3"]
+
+
+def test_sweep_n_limit_through_the_cli(sandbox, capsys):
+    # --max-n lowers (or raises) the limit; above it the sweep is refused before it runs.
+    assert run_cli("sweep", LUTON, "-n", "300", "--max-n", "100") == 2
+    err = capsys.readouterr().err
+    assert "300" in err and "Traceback" not in err
+    assert not (sandbox / "outputs").exists()
