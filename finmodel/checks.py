@@ -183,6 +183,12 @@ def check_contingency(plan: Plan, outputs) -> Check:
     else:
         held = f"Contingency {gbp(contingency)} ({basis.replace('_', ' ')})"
     reason = f"{held}; partners {names}; this scenario's shortfall {gbp(shortfall)}, unfunded {gbp(gap)}"
+    overall = float(outputs.metrics_overall_frac[0])
+    original = plan.p4p is not None and plan.p4p.design == "original"
+    if original and basis in ("p4p_sum", "p4p_unreleased") and not bool(outputs.contingency_funding_allowed[0]):
+        return Check("contingency", question, "Red",
+                     f"Recovery plan needed: the metrics are at {overall:.1%} of plan, below 70%, so the performance "
+                     f"money may not fund the contingency (£0); {reason}.")
     if gap > PENNY_GBP:
         return Check("contingency", question, "Amber", reason + ".")
     return Check("contingency", question, "Green", reason + ".")

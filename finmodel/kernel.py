@@ -60,6 +60,7 @@ from finmodel.model import (
     _by_activity,
     _evaluate_general,
     _p4p_step,
+    performance_money_factor,
     _per_scenario_fields,
     _rows,
     _whole,
@@ -167,6 +168,7 @@ class _Kernel:
         self.avd_d_plan = float(b.ea_avoided[0, py])
         self.p4p_sum_plan = float(b.p4p_sum_gbp[0])
         self.released_plan = float(b.p4p_released_gbp[0])
+        self.allowed_plan = performance_money_factor(inputs, b.metrics_overall_frac[:1])  # the 70% rule
         if self.fast_p4p:
             q = inputs.nel_baseline_q[0]
             self.bq = [float(v) for v in q]
@@ -385,6 +387,7 @@ class _Kernel:
             avd_p, avd_d = self.avd_p_plan, self.avd_d_plan
 
         # 3. P4P: the sum held back and what is released
+        allowed = self.allowed_plan
         if not self.p4p_varies:
             p4p_sum, released = self.p4p_sum_plan, self.released_plan
         elif self.fast_p4p:
@@ -392,6 +395,7 @@ class _Kernel:
         else:
             r = _p4p_step(inp, m)
             p4p_sum, released = r[5], r[7]
+            allowed = performance_money_factor(inp, r[4])
         np.copyto(out["p4p_released_gbp"][s:e], released)
         p4p_unreleased = np.subtract(p4p_sum, released)  # as core.p4p.unreleased_gbp: sum - released
 
@@ -435,9 +439,9 @@ class _Kernel:
             sf_out[y, s:e] = total
             # contingency
             if basis == "p4p_sum":
-                cont = p4p_sum if y == py else 0.0
+                cont = p4p_sum * allowed if y == py else 0.0
             elif basis == "p4p_unreleased":
-                cont = p4p_unreleased if y == py else 0.0
+                cont = p4p_unreleased * allowed if y == py else 0.0
             elif basis == "stated":
                 cont = inp.contingency_stated_gbp[:, y]
             else:

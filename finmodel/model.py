@@ -208,6 +208,22 @@ def _p4p_step(inputs: ModelInputs, n: int):
     return baseline_q, planned_avoided_q, actual_avoided_q, achievement, overall, p4p_sum, released_q, released, unreleased, to_acute, to_ooh
 
 
+def performance_money_factor(inputs: ModelInputs, overall_achievement_frac) -> np.ndarray | float:
+    """1 where the performance money may fund the contingency, 0 where it may not.
+
+    Original design (domain.md section 5): at 70% or more of plan across the metrics
+    the performance money may fund the contingency; below 70% it may not (a recovery
+    plan is needed), so a ``p4p_sum`` or ``p4p_unreleased`` contingency is 0 and the
+    shortfall falls to the partners' shares and caps, then the unfunded gap.  The
+    revised design releases the money in proportion to admissions avoided instead, so
+    the factor is 1.  A ``stated`` contingency is other money and is never scaled.
+    Every route multiplies the contingency by this one factor (x 1.0 and x 0.0 are exact).
+    """
+    if not inputs.p4p_enabled or inputs.p4p_design != "original":
+        return 1.0
+    return np.where(p4p.contingency_funding_allowed(overall_achievement_frac), 1.0, 0.0)
+
+
 def _evaluate_general(inputs: ModelInputs, n_years: int) -> ModelOutputs:
     """The general route (the reference): every formula on whole arrays, any inputs."""
     n = max(inputs.n, 1)
@@ -267,13 +283,14 @@ def _evaluate_general(inputs: ModelInputs, n_years: int) -> ModelOutputs:
     total = shortfall.total_shortfall_gbp(*components)
 
     # 5. Contingency and the waterfall
+    allowed = performance_money_factor(inputs, overall)
     if inputs.contingency_basis == "p4p_sum":
         contingency = np.zeros((n, Y))
-        contingency[:, py] = p4p_sum
+        contingency[:, py] = p4p_sum * allowed
     elif inputs.contingency_basis == "p4p_unreleased":
         # the money held back and not earned pays for the admissions that were not avoided
         contingency = np.zeros((n, Y))
-        contingency[:, py] = unreleased
+        contingency[:, py] = unreleased * allowed
     elif inputs.contingency_basis == "stated":
         contingency = np.broadcast_to(inputs.contingency_stated_gbp, (n, Y)).copy()
     else:
@@ -776,6 +793,8 @@ class _FastRoute:
                     o[name][...] = value
         else:
             baseline_q, p4p_sum, unreleased = inp.nel_baseline_q, base.p4p_sum_gbp, base.p4p_unreleased_gbp
+            overall = base.metrics_overall_frac
+        allowed = performance_money_factor(inp, overall)
 
         # 4-6 per year on (m,) vectors (long inner loops; outputs written column by column)
         P = self.P
@@ -798,8 +817,8 @@ class _FastRoute:
             net_above = np.where(above_plan > 0, np.maximum(above_plan - np.maximum(qipp_not_avoided, 0.0), 0.0), above_plan)
             admissions_py = shortfall.excess_admissions_cost_gbp(0.0, net_above, inp.cost_per_admission_gbp[:, 0])
         beds_days = inp.bed_days_pa[:, 0]
-        p4p_sum_row = np.broadcast_to(p4p_sum, (m,))
-        unreleased_row = np.broadcast_to(unreleased, (m,))
+        p4p_sum_row = np.broadcast_to(p4p_sum * allowed, (m,))  # as the contingency: x the 70% rule's factor
+        unreleased_row = np.broadcast_to(unreleased * allowed, (m,))
         if fast_wf:
             a_lines, b_lines = self.lines
         total = np.empty(m)

@@ -134,6 +134,10 @@ def test_routes_equal_reference_on_random_plans(seed):
                        exact_zero=False)
 
 
+def rs_basis(plan):
+    return plan.risk_share.contingency_basis if plan.risk_share is not None else None
+
+
 def test_random_plans_cover_the_cases():
     """The generator reaches every case the equivalence test is meant to cover (no silent gaps)."""
     seen = set()
@@ -143,6 +147,11 @@ def test_random_plans_cover_the_cases():
         seen.add(("partners", len(plan.partners)))
         seen.add(("years", len(plan.years)))
         seen.add(("p4p", plan.p4p.design if plan.p4p else None))
+        if plan.p4p is not None and plan.p4p.design == "original" and rs_basis(plan) in ("p4p_sum", "p4p_unreleased"):
+            from finmodel.engine import run_plan
+
+            allowed = bool(run_plan(plan, "r.toml").outputs.contingency_funding_allowed[0])
+            seen.add(("70% rule", allowed))  # both sides of the original design's threshold
         rs = plan.risk_share
         seen.add(("risk_share", rs.contingency_basis if rs else None))
         seen.add(("share_basis", rs.share_basis if rs else None))
@@ -164,7 +173,8 @@ def test_random_plans_cover_the_cases():
             | {("risk_share", b) for b in ("p4p_unreleased", "p4p_sum", "stated", "none", None)}
             | {("share_basis", b) for b in ("fixed", "pro_rata")}
             | {("cap", c, a) for c in ("none", "tiny", "large") for a in (True, False)}
-            | {("profile", True), ("profile", False), ("benefits", True, True)} | swept)
+            | {("profile", True), ("profile", False), ("benefits", True, True)} | swept
+            | {("70% rule", True), ("70% rule", False)})
     assert want <= seen, sorted(want - seen, key=str)
 
 
