@@ -50,6 +50,7 @@ class ModelInputs:
     ea_delivery_frac: np.ndarray
     nel_change_frac: np.ndarray
     beds_not_closed: np.ndarray
+    care_home_above_plan: np.ndarray  # (n, 1) permanent admissions a year above plan
     demographic_above_plan_gbp: np.ndarray  # (n, Y)
     metrics_actual: np.ndarray  # (n, M)
     # P4P
@@ -72,6 +73,8 @@ class ModelInputs:
     beds_from_year: int
     bed_day_cost_gbp: np.ndarray  # (n, 1)
     bed_days_pa: np.ndarray  # (n, 1)
+    care_home_from_year: int  # index of 2015/16: placements above plan count from the pooled budget's year
+    care_home_cost_gbp: np.ndarray  # (n, 1) £ a year per placement
     # five-year (n, Y)
     ccg_outturn_before_gbp: np.ndarray
     asc_pressure_gbp: np.ndarray
@@ -228,6 +231,7 @@ def model_inputs(plan: Plan, pool: PoolResult | None = None) -> ModelInputs:
         ea_delivery_frac=np.array([[out.ea_reduction_delivery_pct / 100.0]]),
         nel_change_frac=np.array([[nel_change]]),
         beds_not_closed=np.array([[out.beds_not_closed]]),
+        care_home_above_plan=np.array([[out.care_home_admissions_above_plan]]),
         demographic_above_plan_gbp=_per_year(plan, out.demographic_growth_above_plan),
         metrics_actual=np.array([[out.metrics_actual.get(m.name, m.target) for m in metrics]], dtype=float).reshape(1, len(metrics)),
         p4p_enabled=p4p is not None,
@@ -248,6 +252,8 @@ def model_inputs(plan: Plan, pool: PoolResult | None = None) -> ModelInputs:
         beds_from_year=plan.years.index(rs.beds_close_from) if rs else 0,
         bed_day_cost_gbp=np.array([[rs.bed_day_cost_gbp if rs else 0.0]]),
         bed_days_pa=np.array([[rs.bed_days_pa if rs else 365.0]]),
+        care_home_from_year=plan.years.index("2015/16"),
+        care_home_cost_gbp=np.array([[rs.care_home_placement_cost_gbp if rs else 30_000.0]]),
         ccg_outturn_before_gbp=_per_year(plan, fy.ccg_outturn_before_qipp if fy else {}),
         asc_pressure_gbp=_per_year(plan, fy.asc_demographic_pressure if fy else {}),
         asc_funding_change_gbp=_per_year(plan, fy.asc_funding_change if fy else {}),

@@ -414,6 +414,7 @@ class _Kernel:
         beds_on = beds_on * col(inp.bed_day_cost_gbp)
         demo = inp.demographic_above_plan_gbp
         demo_zero = demo.shape[0] == 1 and not np.any(demo)
+        care_on = col(inp.care_home_above_plan) * col(inp.care_home_cost_gbp)  # £ a year from 2015/16
         basis = inp.contingency_basis
 
         sf_out = out["shortfall_gbp"]
@@ -436,6 +437,8 @@ class _Kernel:
                 total += beds_on
             if not demo_zero:
                 total += demo[:, y]
+            if y >= inp.care_home_from_year:
+                total += care_on
             sf_out[y, s:e] = total
             # contingency
             if basis == "p4p_sum":

@@ -32,7 +32,8 @@ from finmodel.core import five_year, p4p, piecewise, qipp, risk_share, savings, 
 EA, AE, OP, OTHER = range(len(ACTIVITIES))
 
 #: Names of the shortfall components, in the order of the last axis of ``shortfall_parts_gbp``.
-SHORTFALL_PARTS = ("savings_not_delivered", "admissions_above_plan", "beds_not_closed", "demographic_growth")
+SHORTFALL_PARTS = ("savings_not_delivered", "admissions_above_plan", "beds_not_closed", "demographic_growth",
+                   "care_home_admissions")
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ class ModelOutputs:
     metrics_overall_frac: np.ndarray  # (n,)
     contingency_funding_allowed: np.ndarray  # (n,) bool
     # shortfall and waterfall (n, Y)
-    shortfall_parts_gbp: np.ndarray  # (n, Y, 4) see SHORTFALL_PARTS
+    shortfall_parts_gbp: np.ndarray  # (n, Y, 5) see SHORTFALL_PARTS
     shortfall_gbp: np.ndarray
     contingency_gbp: np.ndarray
     contingency_used_gbp: np.ndarray
@@ -278,7 +279,9 @@ def _evaluate_general(inputs: ModelInputs, n_years: int) -> ModelOutputs:
     bed_years = (np.arange(Y) >= inputs.beds_from_year).astype(float)[None, :]
     beds = shortfall.beds_not_closed_cost_gbp(inputs.beds_not_closed, inputs.bed_days_pa * bed_years, inputs.bed_day_cost_gbp)
     demographic = np.broadcast_to(inputs.demographic_above_plan_gbp, (n, Y))
-    components = np.broadcast_arrays(not_delivered, admissions, beds, demographic)
+    care_years = (np.arange(Y) >= inputs.care_home_from_year).astype(float)[None, :]
+    care_home = shortfall.care_home_admissions_cost_gbp(inputs.care_home_above_plan * care_years, inputs.care_home_cost_gbp)
+    components = np.broadcast_arrays(not_delivered, admissions, beds, demographic, care_home)
     parts = np.stack(components, axis=-1)
     total = shortfall.total_shortfall_gbp(*components)
 
@@ -841,6 +844,10 @@ class _FastRoute:
             total += parts[:, y, 2]
             parts[:, y, 3] = demo[:, y]
             total += parts[:, y, 3]
+            cy = 1.0 if y >= inp.care_home_from_year else 0.0
+            parts[:, y, 4] = shortfall.care_home_admissions_cost_gbp(inp.care_home_above_plan[:, 0] * cy,
+                                                                     inp.care_home_cost_gbp[:, 0])
+            total += parts[:, y, 4]
             total_out[:, y] = total
             # contingency
             if inp.contingency_basis == "p4p_sum":

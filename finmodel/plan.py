@@ -378,6 +378,9 @@ class RiskShare(_Model):
     beds_close_from: str = "2015/16"
     bed_day_cost_gbp: PriceGbp = Field(default=250.0, description="cost of keeping a bed open for a day [£]")
     bed_days_pa: NonNegative = 365.0
+    care_home_placement_cost_gbp: PriceGbp = Field(
+        default=30_000.0, description="cost for a year of one permanent residential or nursing care placement [£]; "
+        "the default is an assumption (label it in [assumptions] or state the local figure)")
     source: Text
 
 
@@ -393,6 +396,9 @@ class Outturn(_Model):
         default=None, description="actual change in non-elective admissions vs baseline [%]; default: as planned"
     )
     beds_not_closed: NonNegative = 0.0
+    care_home_admissions_above_plan: NonNegative = Field(
+        default=0.0, description="permanent admissions to residential and nursing care a year above plan, "
+        "from 2015/16 [count a year]")
     demographic_growth_above_plan: dict[str, SignedMoney] = Field(default_factory=dict)
     metrics_actual: dict[str, Number] = Field(default_factory=dict, description="metric name -> outturn; default: target met")
     source: Text = "base case: the plan delivered as written"

@@ -18,6 +18,7 @@ __all__ = [
     "excess_admissions_cost_gbp",
     "beds_not_closed_cost_gbp",
     "demographic_pressure_above_plan_gbp",
+    "care_home_admissions_cost_gbp",
     "total_shortfall_gbp",
 ]
 
@@ -75,6 +76,24 @@ def beds_not_closed_cost_gbp(beds_not_closed, days_open, cost_per_bed_day_gbp):
     """
     bed_days = np.multiply(beds_not_closed, days_open, dtype=np.float64)
     return bed_days * cost_per_bed_day_gbp
+
+
+def care_home_admissions_cost_gbp(admissions_above_plan, cost_per_placement_gbp):
+    """Cost of permanent admissions to residential and nursing care above plan.
+
+    Formula::
+
+        cost_gbp = admissions_above_plan * cost_per_placement_gbp
+
+    One year of placement for each admission above plan in that year (a placement
+    lasting longer shows up as admissions above plan in the next year too).  Shapes:
+    ``(n, n_years)`` count and ``(n, 1)`` £ a year, or broadcastable; returns £.
+
+    Source: seed 002 para 32 (Central Bedfordshire's risk share covers the case "if
+    emergency admissions or nursing home admissions increase"); seed 000's metric of
+    permanent admissions of people aged 65+ per 100,000.
+    """
+    return np.multiply(admissions_above_plan, cost_per_placement_gbp, dtype=np.float64)
 
 
 def demographic_pressure_above_plan_gbp(actual_pressure_gbp, planned_pressure_gbp):

@@ -81,6 +81,8 @@ SWEEPABLE_PATTERNS: dict[str, _Field] = {
     "outturn.ea_reduction_delivery_pct": _Field("ea_delivery_frac", "pct", 0.0, math.inf),
     "outturn.go_live_delay_months": _Field("delay_months", "months", -24.0, 60.0, integer=True),
     "outturn.beds_not_closed": _Field("beds_not_closed", "count", 0.0, math.inf),
+    "outturn.care_home_admissions_above_plan": _Field("care_home_above_plan", "count", 0.0, math.inf),
+    "risk_share.care_home_placement_cost_gbp": _Field("care_home_cost_gbp", "price", 0.0, math.inf),
     "p4p.cost_per_admission_gbp": _Field("cost_per_admission_gbp", "price", 0.0, math.inf),
     "p4p.planned_reduction_pct": _Field("planned_reduction_frac", "pct", 0.0, 100.0),
     "risk_share.bed_day_cost_gbp": _Field("bed_day_cost_gbp", "price", 0.0, math.inf),

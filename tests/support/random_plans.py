@@ -215,7 +215,8 @@ def random_plan(rng: np.random.Generator) -> dict:
                               "share_underspend": bool(rng.random() < 0.7),
                               "beds_planned_to_close": float(_choice(rng, [0.0, 30.0, 60.0, 120.0])),
                               "beds_close_from": _choice(rng, years), "bed_day_cost_gbp": float(rng.uniform(150, 400)),
-                              "bed_days_pa": float(_choice(rng, [365.0, float(rng.uniform(0, 365))])), "source": "random"}
+                              "bed_days_pa": float(_choice(rng, [365.0, float(rng.uniform(0, 365))])),
+                              "care_home_placement_cost_gbp": float(rng.uniform(20_000, 40_000)), "source": "random"}
     if rng.random() < 0.4:
         data["five_year"] = {"ccg_outturn_before_qipp": {y: money(rng.integers(-3_000_000, 3_000_000)) for y in years},
                              "asc_demographic_pressure": {y: money(rng.integers(0, 2_000_000)) for y in _some_years(rng, years)},
@@ -227,6 +228,7 @@ def random_plan(rng: np.random.Generator) -> dict:
                "ea_reduction_delivery_pct": float(_choice(rng, [100.0, float(rng.uniform(0, 120))])),
                "go_live_delay_months": int(_choice(rng, [0, int(rng.integers(-3, 10))])),
                "beds_not_closed": float(_choice(rng, [0.0, 0.5])) * closing,  # at most the beds the plan closes
+               "care_home_admissions_above_plan": float(_choice(rng, [0.0, float(rng.integers(0, 30))])),
                "demographic_growth_above_plan": {y: money(rng.integers(-200_000, 400_000)) for y in _some_years(rng, years, 0.3)},
                "metrics_actual": {m["name"]: float(rng.uniform(35, 65)) for m in data["metrics"] if rng.random() < 0.7}}
     if rng.random() < 0.6:
@@ -298,12 +300,13 @@ def random_sweep(rng: np.random.Generator, data: dict, plan, n: int) -> dict[str
     (``data`` validated)."""
     years = data["years"]
     pool = ["outturn.nel_admissions_change_pct", "outturn.savings_delivery_pct", "outturn.ea_reduction_delivery_pct",
-            "outturn.go_live_delay_months", "outturn.demographic_growth_above_plan"]
+            "outturn.go_live_delay_months", "outturn.demographic_growth_above_plan",
+            "outturn.care_home_admissions_above_plan"]
     if "p4p" in data:
         pool += ["p4p.cost_per_admission_gbp", "p4p.planned_reduction_pct"]
     closing = data["risk_share"]["beds_planned_to_close"] if "risk_share" in data else 0.0
     if "risk_share" in data:
-        pool += ["risk_share.bed_day_cost_gbp", "risk_share.bed_days_pa"]
+        pool += ["risk_share.bed_day_cost_gbp", "risk_share.bed_days_pa", "risk_share.care_home_placement_cost_gbp"]
     if closing > 0:  # a plan accepts at most the beds it closes not closed
         pool += ["outturn.beds_not_closed"]
     if "qipp" in data:
@@ -339,6 +342,10 @@ def random_sweep(rng: np.random.Generator, data: dict, plan, n: int) -> dict[str
             out[path] = _column(rng, n, 0.0, 8.0, ties=(0.0, 3.5))
         elif path == "risk_share.bed_day_cost_gbp":
             out[path] = _column(rng, n, 100.0, 450.0)
+        elif path == "outturn.care_home_admissions_above_plan":
+            out[path] = _column(rng, n, 0.0, 40.0, ties=(0.0, outturn.get("care_home_admissions_above_plan", 0.0)))
+        elif path == "risk_share.care_home_placement_cost_gbp":
+            out[path] = _column(rng, n, 15_000.0, 45_000.0)
         elif path == "risk_share.bed_days_pa":
             out[path] = _column(rng, n, 0.0, 365.0, ties=(0.0, 365.0))
         elif path == "qipp.marginal_rate_pct":
