@@ -1,12 +1,18 @@
 """Read a Template 2 workbook (as written by :func:`~finmodel.report.template2.write_template2`) back into a plan.
 
-:func:`import_template2` reads the input cells with openpyxl (formulas and cached
-values are ignored, so a workbook edited and saved by any tool imports the
-same) and returns the plan as a TOML-ready dict with ``money_unit = "gbp"``:
-contributions, schemes, benefits, P4P, metrics and partners from their sheets,
-everything else from the Assumptions sheet.  The dict is validated with
-:func:`finmodel.plan.plan_from_dict`; any problem raises ``ValueError`` naming
-the sheet, the cell and the value.
+:func:`import_template2` reads the input cells with :func:`finmodel.report.xlsx_read.read_workbook`,
+which checks the file against the limits of :mod:`finmodel.report.xlsx_guard` (size,
+parts, compression, rows, columns, cells, text length; no DTD, so no entity
+expansion or external entities) before and while it parses, and reads only the six
+sheets below.  Formulas and cached values are ignored, so a workbook edited and saved
+by any tool imports the same.  Text comes back exactly as stored: no space is
+trimmed, and Excel's ``_x000D_`` escapes become the characters again.  It returns the
+plan as a TOML-ready dict with ``money_unit = "gbp"``: contributions, schemes,
+benefits, P4P, metrics and partners from their sheets, everything else from the
+Assumptions sheet.  The dict is validated with :func:`finmodel.plan.plan_from_dict`;
+any problem raises ``ValueError`` (an :class:`~finmodel.errors.InputError` for a file
+that is not a readable workbook or exceeds a limit) naming the sheet, the cell and
+the value.
 
 :func:`plan_to_toml` writes such a dict as a TOML plan file.
 """
@@ -23,27 +29,22 @@ from typing import Any
 from finmodel.plan import PlanError, plan_from_dict
 from finmodel.report import t2_common as L
 from finmodel.report.t2_common import parse_path, plan_field_path, set_path
+from finmodel.report.xlsx_read import read_workbook
 
 __all__ = ["import_template2", "plan_to_toml"]
 
 
 class _Reader:
     def __init__(self, path: Path):
-        from openpyxl import load_workbook
-        from openpyxl.utils.exceptions import InvalidFileException
-        import zipfile
-
         self.path = path
-        try:
-            self.wb = load_workbook(path, data_only=False)
-        except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
-            raise ValueError(f"{path}: not a readable .xlsx workbook ({exc})") from None
+        self.wb = read_workbook(path, SHEETS_READ)  # checks the file against the limits of xlsx_guard
         self.locs: dict[str, tuple[str, str, Any]] = {}  # plan field path -> (sheet, cell, value)
 
     # cells --------------------------------------------------------------------
     def sheet(self, name: str):
         if name not in self.wb.sheetnames:
-            raise ValueError(f"{self.path}: the workbook has no sheet {name!r} (sheets: {', '.join(self.wb.sheetnames)})")
+            names = ", ".join(repr(n) for n in self.wb.sheetnames[:20])
+            raise ValueError(f"{self.path}: the workbook has no sheet {name!r} (sheets: {names})")
         return self.wb[name]
 
     def fail(self, ws, row: int, col: int, value: Any, why: str):
@@ -60,6 +61,7 @@ class _Reader:
         self.locs[plan_field_path(tokens)] = (ws.title, f"{_col(col)}{row}", ws.cell(row=row, column=col).value)
 
     def text(self, ws, row: int, col: int) -> str | None:
+        """The cell's text exactly as stored (no space trimmed: the plan's validation judges it)."""
         v = self.raw(ws, row, col)
         if v is None:
             return None
@@ -69,7 +71,12 @@ class _Reader:
             return str(int(v)) if float(v).is_integer() else str(v)
         if isinstance(v, (date, datetime)):
             self.fail(ws, row, col, v, "expected text, found a date")
-        return str(v).strip()
+        return str(v)
+
+    def label(self, ws, row: int, col: int) -> str | None:
+        """A cell of the layout (a path, a type), compared with spaces trimmed."""
+        v = self.text(ws, row, col)
+        return None if v is None else v.strip()
 
     def number(self, ws, row: int, col: int) -> float | None:
         v = self.raw(ws, row, col)
@@ -139,17 +146,17 @@ class _Reader:
         ws = self.sheet(L.ASSUMPTIONS)
         hdr = self.find_row(ws, L.ASSUMPTIONS_HEADER)
         for row in range(hdr + 1, ws.max_row + 1):
-            path_text = self.text(ws, row, 1)
+            path_text = self.label(ws, row, 1)
             if path_text is None:
                 continue
-            held = self.text(ws, row, 5)
+            held = self.label(ws, row, 5)
             if held != L.HELD_HERE:
                 continue
             try:
                 tokens = parse_path(path_text)
             except ValueError as exc:
                 self.fail(ws, row, 1, path_text, str(exc))
-            kind = self.text(ws, row, 6) or "text"
+            kind = self.label(ws, row, 6) or "text"
             value = self.assumption_value(ws, row, kind)
             if value is _SKIP:
                 continue
@@ -392,6 +399,8 @@ class _Reader:
 
 
 _SKIP = object()
+#: The sheets import reads; the others (model outputs, charts) are never parsed.
+SHEETS_READ = (L.ASSUMPTIONS, L.FUNDING, L.EXPENDITURE, L.BENEFITS, L.P4P, L.RISK)
 
 
 def _col(col: int) -> str:
@@ -408,7 +417,7 @@ def import_template2(path: str | Path) -> dict:
     """
     path = Path(path)
     rd = _Reader(path)
-    for name in (L.ASSUMPTIONS, L.FUNDING, L.EXPENDITURE, L.BENEFITS, L.P4P, L.RISK):
+    for name in SHEETS_READ:
         rd.sheet(name)
     data: dict[str, Any] = {"money_unit": "gbp"}
     assumed: dict[str, Any] = {}
@@ -418,17 +427,19 @@ def import_template2(path: str | Path) -> dict:
         raise ValueError(f"{path}: sheet {L.ASSUMPTIONS!r}: the plan's years (rows 'years[0]', 'years[1]', ...) are missing")
     data["years"] = years
     for key, value in assumed.items():
-        if key != "partners":
+        if key not in ("partners", "schemes"):
             data[key] = value
     rd.funding(data, years)
     schemes = rd.expenditure(data, years)
     rd.benefits(schemes, years)
     rd.p4p_and_metrics(data)
     rd.partners(data)
-    # partner fields kept on the Assumptions sheet (what each commissions), by position
-    for i, extra in enumerate(assumed.get("partners", [])):
-        if i < len(data["partners"]) and isinstance(extra, dict):
-            data["partners"][i].update(extra)
+    # partner and scheme fields kept on the Assumptions sheet (what each partner commissions,
+    # a scheme's Care Act flag), by position
+    for key in ("partners", "schemes"):
+        for i, extra in enumerate(assumed.get(key, [])):
+            if i < len(data[key]) and isinstance(extra, dict):
+                data[key][i].update({k: v for k, v in extra.items() if k not in data[key][i]})
     # keep the plan file's section order
     order = ["money_unit", "years", "hwb", "contributions", "minimum_pool", "national_shares", "schemes",
              "social_care_protection", "care_act", "carers", "metrics", "partners", "qipp", "five_year", "p4p",

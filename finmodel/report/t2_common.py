@@ -50,6 +50,13 @@ HELD_HERE = "here"
 
 YES, NO = "Yes", "No"
 
+#: Scheme fields with a column on the Expenditure or Benefits plan sheet; any other scheme
+#: field (such as ``care_act``) is held on the Assumptions sheet and read back by position.
+SCHEME_SHEET_FIELDS = frozenset({
+    "id", "name", "area_of_spend", "commissioner", "nhs_share_pct", "provider", "funding_stream", "status",
+    "recurrent", "protects_social_care", "nhs_out_of_hospital", "spend", "source", "benefits", "benefit_activity",
+})
+
 #: Number of blank input rows left in each table of lines, inside the ranges the totals sum.
 SPARE_ROWS = 10
 

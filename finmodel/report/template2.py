@@ -36,19 +36,11 @@ from finmodel.model import SHORTFALL_PARTS
 from finmodel.plan import STREAM_LABELS, Activity, AreaOfSpend, Commissioner, Plan, Stream
 from finmodel.report import t2_common as L
 from finmodel.report.t2_common import Key, format_path
+from finmodel.report.workbook_owner import AUTHOR
+from finmodel.report.xlsx_match import lookup_exact, sum_exact, text_literal
 from finmodel.report.xlsx_utils import (
-    Styles,
-    add_list_validation,
-    atomic_write_workbook,
-    cell_ref,
-    define_name,
-    freeze_panes,
-    protect_sheet,
-    range_ref,
-    set_print,
-    write_formula,
-    write_input_number,
-    write_text,
+    Styles, add_list_validation, atomic_write_workbook, cell_ref, define_name, freeze_panes, protect_sheet, range_ref,
+    set_print, write_array_formula, write_formula, write_input_number, write_text,
 )
 
 __all__ = ["write_template2"]
@@ -60,7 +52,7 @@ MONEY_FIELDS = {
     "demographic_growth_above_plan",
 }
 #: Mapping fields whose keys are not financial years.
-NON_YEAR_MAPS = {"overrides_pct", "metrics_actual"}
+NON_YEAR_MAPS = {"overrides_pct", "metrics_actual", "assumptions"}
 AREA_LABELS = {
     AreaOfSpend.social_care: "Social care",
     AreaOfSpend.community_health: "Community health",
@@ -74,6 +66,7 @@ PART_LABELS = {
     "admissions_above_plan": "Admissions above plan",
     "beds_not_closed": "Beds not closed",
     "demographic_growth": "Demographic growth above plan",
+    "care_home_admissions": "Care home admissions above plan",
 }
 ACTIVITY_LABELS = {"emergency_admissions": "Emergency admissions", "ae_attendances": "A&E attendances",
                    "outpatients": "Outpatients", "other": "Other"}
@@ -176,6 +169,8 @@ def walk_plan(plan: Plan) -> list[tuple[list[Any], Any, str]]:
 def held_on(tokens: list[Any]) -> str:
     """Which sheet holds the input at ``tokens`` (L.HELD_HERE for the Assumptions sheet)."""
     head = tokens[0]
+    if head == "schemes" and len(tokens) > 2 and tokens[2] not in L.SCHEME_SHEET_FIELDS:
+        return L.HELD_HERE
     if head in ("contributions", "schemes", "metrics"):
         return {"contributions": L.FUNDING, "schemes": L.EXPENDITURE, "metrics": L.P4P}[head]
     if tokens[:2] == ["minimum_pool", "stated"]:
@@ -327,7 +322,7 @@ class _Builder:
             write_text(ws, r, 1, STREAM_LABELS[stream], s.text)
             k = list(Stream).index(stream)
             for y in range(self.Y):
-                f = f"=SUMIFS({amt_rng},{yr_rng},{cell_ref(year_hdr, 2 + y)},{st_rng},$A${r + 1})"
+                f = "=" + sum_exact(amt_rng, (yr_rng, cell_ref(year_hdr, 2 + y)), (st_rng, f"$A${r + 1}"))
                 write_formula(ws, r, 2 + y, f, _f(pool.by_year_stream_gbp[0, y, k]), s.calc_k)
             stream_rows[stream] = r
             r += 1
@@ -340,7 +335,7 @@ class _Builder:
         write_text(ws, min_row, 1, "input (stated)" if stated else "derived: national totals x national shares", s.note)
         for y, label in enumerate(self.years):
             col = 2 + y
-            write_formula(ws, pool_row, col, f"=SUMIFS({amt_rng},{yr_rng},{cell_ref(year_hdr, col)})",
+            write_formula(ws, pool_row, col, "=" + sum_exact(amt_rng, (yr_rng, cell_ref(year_hdr, col))),
                           _f(pool.pool_gbp[0, y]), s.total_k)
             if stated:
                 v = plan.minimum_pool.stated.get(label)
@@ -371,7 +366,7 @@ class _Builder:
         for o, org in enumerate(pool.organisations):
             write_text(ws, r, 0, org, s.text)
             for y in range(self.Y):
-                f = f"=SUMIFS({amt_rng},{yr_rng},{cell_ref(org_hdr, 2 + y)},{org_rng},$A${r + 1})"
+                f = "=" + sum_exact(amt_rng, (yr_rng, cell_ref(org_hdr, 2 + y)), (org_rng, f"$A${r + 1}"))
                 write_formula(ws, r, 2 + y, f, _f(pool.by_year_org_gbp[0, y, o]), s.calc_k)
             r += 1
         r = self.template_contributions(ws, r + 1, org_hdr, amt_rng, yr_rng, org_rng, st_rng)
@@ -419,12 +414,12 @@ class _Builder:
             extra = sum(c.amount for c in lines if c.year == "2015/16" and c.stream in additional)
             total = sum(c.amount for c in lines if c.year == "2015/16")
             write_text(ws, r, 0, org, s.text)
-            by = f"{org_rng},$A${r + 1}"
-            y14, y15 = cell_ref(org_hdr, c14), cell_ref(org_hdr, c15)
-            write_formula(ws, r, 2, f"=SUMIFS({amt_rng},{yr_rng},{y14},{by})", _f(v14), s.calc_k)
-            add = "+".join(f'SUMIFS({amt_rng},{yr_rng},{y15},{by},{st_rng},"{a.value}")' for a in sorted(additional, key=lambda a: a.value))
+            by = (org_rng, f"$A${r + 1}")
+            y14, y15 = (yr_rng, cell_ref(org_hdr, c14)), (yr_rng, cell_ref(org_hdr, c15))
+            write_formula(ws, r, 2, "=" + sum_exact(amt_rng, y14, by), _f(v14), s.calc_k)
+            add = "+".join(sum_exact(amt_rng, y15, by, (st_rng, text_literal(a.value))) for a in sorted(additional, key=lambda a: a.value))
             write_formula(ws, r, 4, f"={add}", _f(extra), s.calc_k)
-            write_formula(ws, r, 5, f"=SUMIFS({amt_rng},{yr_rng},{y15},{by})", _f(total), s.calc_k)
+            write_formula(ws, r, 5, "=" + sum_exact(amt_rng, y15, by), _f(total), s.calc_k)
             write_formula(ws, r, 3, f"={cell_ref(r, 5, False)}-{cell_ref(r, 4, False)}", _f(total - extra), s.calc_k)
             r += 1
         write_text(ws, r, 0, "Total", s.bold)
@@ -528,7 +523,7 @@ class _Builder:
         for a, area in enumerate(AreaOfSpend):
             write_text(ws, r, 1, area.value, s.text)
             area_rows[area] = row_of(f"Spend on {AREA_LABELS[area].lower()}", formula(
-                lambda row, col, y: f"=SUMIFS({spend_rng(y)},{area_rng},$B${row + 1})",
+                lambda row, col, y: "=" + sum_exact(spend_rng(y), (area_rng, f"$B${row + 1}")),
                 lambda y, a=a: pool.spend_by_area_gbp[0, y, a], s.calc_k))
         row_of("NHS-commissioned out-of-hospital spend", formula(
             lambda row, col, y: f'=SUMIFS({spend_rng(y)},{ooh_rng},"{L.YES}")',
@@ -568,7 +563,7 @@ class _Builder:
         r += 1
         fund = self.fund_ranges_sheet
         row_of("Reablement (CCG reablement stream contributed)", formula(
-            lambda row, col, y: f'=SUMIFS({fund[2]},{fund[0]},"{self.years[y]}",{fund[1]},"ccg_reablement")',
+            lambda row, col, y: "=" + sum_exact(fund[2], (fund[0], text_literal(self.years[y])), (fund[1], '"ccg_reablement"')),
             lambda y: pool.reablement_gbp[0, y], s.calc_k))
         self.share_row(ws, r, c_spend, "Reablement: proportionate share of the national £300m", pool.reablement_share_gbp)
         r += 1
@@ -624,8 +619,8 @@ class _Builder:
             sc = plan.schemes[i] if i < J else None
             self.text_in(ws, row, 0, sc.id if sc else None)
             if sc:
-                write_formula(ws, row, 1, f'=IFERROR(INDEX({self.exp_names},MATCH(A{row + 1},{self.exp_ids},0)),"")',
-                              sc.name, s.calc_text)
+                write_array_formula(ws, row, 1, "=" + lookup_exact(self.exp_names, self.exp_ids, f"A{row + 1}"),
+                                    sc.name, s.calc_text)
             else:
                 ws.write_blank(row, 1, None, s.calc_text)
             self.text_in(ws, row, 2, sc.benefit_activity.value if sc and sc.benefit_activity else None)
@@ -805,7 +800,7 @@ class _Builder:
                 col = 2 + 3 * c + k
                 write_text(ws, r, 0, f"{cohort.name}: {kinds[k]}", s.text)
                 for y in range(Y):
-                    f = f"=SUMIFS({range_ref(m_first, col, m_last, col)},{fy_rng},{cell_ref(year_hdr, 2 + y)})"
+                    f = "=" + sum_exact(range_ref(m_first, col, m_last, col), (fy_rng, cell_ref(year_hdr, 2 + y)))
                     write_formula(ws, r, 2 + y, f, _f(monthly[c, 12 * y:12 * (y + 1), k].sum()), s.calc)
                 rows.append(r)
                 r += 1
@@ -819,7 +814,7 @@ class _Builder:
         write_text(ws, gross_row, 0, "Gross QIPP delivered", s.bold)
         tot_col = 2 + 3 * C
         for y in range(Y):
-            f = f"=SUMIFS({range_ref(m_first, tot_col, m_last, tot_col)},{fy_rng},{cell_ref(year_hdr, 2 + y)})"
+            f = "=" + sum_exact(range_ref(m_first, tot_col, m_last, tot_col), (fy_rng, cell_ref(year_hdr, 2 + y)))
             write_formula(ws, gross_row, 2 + y, f, _f(out.qipp_gross_gbp[0, y]), s.total)
         inv_row, net_row, other_row, all_row = r + 1, r + 2, r + 3, r + 4
         write_text(ws, inv_row, 0, "QIPP investment", s.text)
@@ -864,7 +859,7 @@ class _Builder:
         ws.set_column(1, tot_col, 14)
         chart = self.wb.add_chart({"type": "column", "subtype": "stacked"})
         for c, row in enumerate(cohort_total_rows):
-            chart.add_series({"name": q.cohorts[c].name,
+            chart.add_series({"name": [L.ASSUMPTIONS, self.a_row[format_path(["qipp", "cohorts", c, "name"])], 1],
                               "categories": [L.QIPP, year_hdr, 2, year_hdr, 1 + Y],
                               "values": [L.QIPP, row, 2, row, 1 + Y]})
         chart.set_title({"name": "Gross QIPP delivered by cohort (£)"})
@@ -934,7 +929,7 @@ class _Builder:
 
         values_row("Planned savings if targets fully met (counted once)", out.savings_planned_gbp[0], bold=True)
         values_row("Savings delivered in this scenario", out.savings_delivered_gbp[0])
-        part_rows = [values_row(f"Shortfall: {PART_LABELS[name]}", out.shortfall_parts_gbp[0, :, k])
+        part_rows = [values_row(f"Shortfall: {PART_LABELS.get(name) or name.replace('_', ' ').capitalize()}", out.shortfall_parts_gbp[0, :, k])
                      for k, name in enumerate(SHORTFALL_PARTS)]
         short_row = r
         write_text(ws, r, 0, "Shortfall", s.bold)
@@ -1061,7 +1056,8 @@ class _Builder:
         ws.set_column(1, c_tot, 15)
         ws.set_column(4, 4, 40)
         chart = self.wb.add_chart({"type": "column", "subtype": "stacked"})
-        for row, name in [(used_row, "Contingency used")] + [(pr, partners[k].name) for k, pr in enumerate(pay_rows)] + [(gap_row, "Unfunded gap")]:
+        for row, name in ([(used_row, "Contingency used")] + [(pr, [L.RISK, first + k, 0]) for k, pr in enumerate(pay_rows)]
+                          + [(gap_row, "Unfunded gap")]):
             chart.add_series({"name": name, "categories": [L.RISK, hdr_row, c0, hdr_row, c0 + Y - 1],
                               "values": [L.RISK, row, c0, row, c0 + Y - 1]})
         chart.set_title({"name": "Who pays the shortfall, by year (£)"})
@@ -1404,6 +1400,7 @@ def write_template2(result, path: Path, scenario_results: list | None = None, sw
     "seed"}``; without it the Sensitivity sheet says "no sweep run".
     """
     def build(wb) -> None:
+        wb.set_properties({"author": AUTHOR, "title": f"Template 2: {result.plan.hwb.name}"})  # see workbook_owner
         _Builder(wb, result, scenario_results, sweep_summary).build()
 
     return atomic_write_workbook(Path(path), build)

@@ -34,7 +34,7 @@ def written_by_finmodel_unsaved(path: Path) -> bool:
         return False
     if _tag(xml, "dc:creator") != AUTHOR:
         return False
-    modifier = _tag(xml, "cp:lastModifiedBy")
-    if modifier not in (None, "", AUTHOR):
+    modifiers = [m.strip() for m in re.findall(r"<cp:lastModifiedBy[^>]*>([^<]*)</cp:lastModifiedBy>", xml)]
+    if any(m not in ("", AUTHOR) for m in modifiers):
         return False
     return _tag(xml, "dcterms:created") == _tag(xml, "dcterms:modified")

@@ -51,6 +51,7 @@ __all__ = [
     "quote_sheet_name",
     "range_ref",
     "set_print",
+    "write_array_formula",
     "write_formula",
     "write_input_number",
     "write_text",
@@ -200,6 +201,30 @@ def write_formula(
     elif not isinstance(cached_value, str):
         raise TypeError(f"unsupported cached value type {type(cached_value).__name__}")
     _check_status(ws.write_formula(row, col, formula, fmt, cached_value), row, col)
+
+
+def write_array_formula(
+    ws: Worksheet,
+    row: int,
+    col: int,
+    formula: str,
+    cached_value: float | str | bool,
+    fmt: Any = None,
+) -> None:
+    """Like :func:`write_formula`, as a one-cell array formula (``{=...}`` in Excel).
+
+    For a formula that applies a function to a whole range where a single value is
+    expected (``MATCH(TRUE,EXACT(range,x),0)``), which only array evaluation computes
+    the same in every spreadsheet.
+    """
+    if not isinstance(formula, str) or not formula.strip():
+        raise ValueError(f"empty formula at {xl_rowcol_to_cell(row, col)}")
+    if cached_value is None or not isinstance(cached_value, (str, bool, Real)):
+        raise TypeError(f"formula at {xl_rowcol_to_cell(row, col)} needs a text, number or boolean cached value")
+    if isinstance(cached_value, Real) and not isinstance(cached_value, bool):
+        cached_value = _finite(cached_value, row, col)
+    text = formula if formula.startswith("=") else "=" + formula
+    _check_status(ws.write_array_formula(row, col, row, col, text, fmt, cached_value), row, col)
 
 
 def _finite(value: Any, row: int, col: int) -> int | float:

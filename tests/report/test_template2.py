@@ -75,7 +75,7 @@ def test_inputs_yellow_unlocked_and_calcs_grey_locked(luton_wb):
     assert amount.number_format == "£#,##0,"  # pounds shown in £000
     sheet, coord = next(iter(luton_wb.defined_names["Pool_2015_16"].destinations))
     pool = luton_wb[sheet][coord.replace("$", "")]
-    assert str(pool.value).startswith("=SUMIFS(")
+    assert str(pool.value).startswith("=SUMPRODUCT(--EXACT(")  # exact match, never a pattern
     assert pool.fill.fgColor.rgb == GREY and pool.protection.locked is True
 
 
