@@ -46,6 +46,9 @@ class PoolResult:
     pool_gbp: np.ndarray  # (n, Y)
     minimum_gbp: np.ndarray  # (n, Y)
     minimum_method: str
+    minimum_orgs: list[str]  # organisations with a required contribution ("by_organisation" only; else empty)
+    minimum_by_org_gbp: np.ndarray  # (n, Y, Om) each one's required contribution
+    actual_by_min_org_gbp: np.ndarray  # (n, Y, Om) what each of them contributes (0 if nothing)
     margin_gbp: np.ndarray  # (n, Y)
     capital_gbp: np.ndarray  # (n, Y)
     revenue_gbp: np.ndarray  # (n, Y)
@@ -78,10 +81,36 @@ def _per_year(plan: Plan, mapping: dict[str, float]) -> np.ndarray:
     return np.array([mapping.get(y, 0.0) for y in plan.years], dtype=float)
 
 
+def minimum_by_organisation_gbp(plan: Plan) -> tuple[list[str], np.ndarray]:
+    """Organisations with a required contribution, and it per year (Y, Om) [£].
+
+    Only for ``minimum_pool.method = "by_organisation"`` (empty otherwise).  An
+    organisation may have a minimum and contribute nothing: that is the case the
+    check exists to catch.
+    """
+    entries = plan.minimum_pool.by_organisation if plan.minimum_pool.method == "by_organisation" else []
+    orgs = list(dict.fromkeys(m.organisation for m in entries))
+    out = np.zeros((len(plan.years), len(orgs)))
+    for m in entries:
+        out[plan.years.index(m.year), orgs.index(m.organisation)] += m.amount
+    return orgs, out
+
+
+def _columns_for(by_org: np.ndarray, orgs: list[str], wanted: list[str]) -> np.ndarray:
+    """The (n, Y, O) per-organisation columns of ``wanted`` (zeros for one that contributes nothing)."""
+    out = np.zeros(by_org.shape[:2] + (len(wanted),))
+    for k, org in enumerate(wanted):
+        if org in orgs:
+            out[..., k] = by_org[..., orgs.index(org)]
+    return out
+
+
 def minimum_pool_gbp(plan: Plan) -> np.ndarray:
     """Minimum required pool per year (Y,) [£]: as stated, or derived from national totals."""
     if plan.minimum_pool.method == "stated":
         return _per_year(plan, plan.minimum_pool.stated)
+    if plan.minimum_pool.method == "by_organisation":
+        return minimum_by_organisation_gbp(plan)[1].sum(axis=-1)
     national = np.zeros((len(plan.years), len(ALL_STREAMS)))
     counted = np.ones(len(ALL_STREAMS), dtype=bool)
     for line in national_totals():
@@ -111,6 +140,7 @@ def compute_pool(plan: Plan) -> PoolResult:
     is_capital = np.array([s in CAPITAL_STREAMS for s in ALL_STREAMS])
     capital = pool_core.capital_gbp(by_stream, is_capital)
     minimum = np.broadcast_to(minimum_pool_gbp(plan), (n, n_years)).copy()
+    min_orgs, min_by_org = minimum_by_organisation_gbp(plan)
 
     schemes = plan.schemes
     n_schemes = len(schemes)
@@ -157,6 +187,9 @@ def compute_pool(plan: Plan) -> PoolResult:
         pool_gbp=pool,
         minimum_gbp=minimum,
         minimum_method=plan.minimum_pool.method,
+        minimum_orgs=min_orgs,
+        minimum_by_org_gbp=np.broadcast_to(min_by_org, (n,) + min_by_org.shape).copy(),
+        actual_by_min_org_gbp=_columns_for(by_org, orgs, min_orgs),
         margin_gbp=pool_core.minimum_margin_gbp(pool, minimum),
         capital_gbp=capital,
         revenue_gbp=pool_core.revenue_gbp(pool, capital),

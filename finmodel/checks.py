@@ -41,9 +41,19 @@ def gbp(x: float) -> str:
 
 
 def check_minimum_pooled(pool: PoolResult) -> Check:
-    """At least the minimum required amount is pooled, every year."""
+    """At least the minimum required amount is pooled, every year, and by every organisation that owes one.
+
+    With ``minimum_pool.method = "by_organisation"`` each organisation's contributions
+    are compared with its own allocation, so the check fails when one partner puts in
+    less than it must even if another's extra money lifts the total.
+    """
     question = "Does the plan pool at least the minimum required amount?"
     parts, short = [], []
+    for k, org in enumerate(pool.minimum_orgs):
+        for y, label in enumerate(pool.years):
+            need, has = pool.minimum_by_org_gbp[0, y, k], pool.actual_by_min_org_gbp[0, y, k]
+            if need > 0 and has + PENNY_GBP < need:
+                short.append(f"{org} {label} contributes {gbp(has)} of its minimum {gbp(need)}")
     for y, label in enumerate(pool.years):
         agreed, minimum = pool.pool_gbp[0, y], pool.minimum_gbp[0, y]
         if minimum <= 0 and agreed <= 0:
@@ -53,7 +63,8 @@ def check_minimum_pooled(pool: PoolResult) -> Check:
             short.append(f"{label} short by {gbp(minimum - agreed)}")
     if short:
         return Check("minimum_pooled", question, "Red", "Below the minimum: " + "; ".join(short) + ".")
-    return Check("minimum_pooled", question, "Green", "; ".join(parts) + ".")
+    by_org = f" (each of {len(pool.minimum_orgs)} organisations at or above its own minimum)" if pool.minimum_orgs else ""
+    return Check("minimum_pooled", question, "Green", "; ".join(parts) + by_org + ".")
 
 
 def check_costs_and_benefits(plan: Plan, pool: PoolResult) -> Check:

@@ -200,11 +200,26 @@ class NationalShares(_Model):
     overrides_pct: dict[Stream, Pct] = Field(default_factory=dict)
 
 
-class MinimumPool(_Model):
-    """The minimum required pool: stated per year, or derived from national totals."""
+class MinimumContribution(_Model):
+    """What one organisation must put into the pool from one stream in one year (its allocation)."""
 
-    method: Literal["stated", "derived"]
+    year: str
+    organisation: Name
+    stream: Stream
+    amount: Money
+    source: Text = Field(description="the published allocation, e.g. NHS England's BCF allocations for the CCG")
+
+
+class MinimumPool(_Model):
+    """The minimum required pool: stated per year, per organisation, or derived from national totals.
+
+    ``by_organisation`` is the independent test: each organisation's required amount
+    comes from its own allocation, not from what the partners chose to put in.
+    """
+
+    method: Literal["stated", "derived", "by_organisation"]
     stated: dict[str, Money] = Field(default_factory=dict)
+    by_organisation: list[MinimumContribution] = Field(default_factory=list, max_length=limits.MAX_CONTRIBUTIONS)
     source: Text
 
 
@@ -582,6 +597,7 @@ def _check_references(plan: Plan, problems: list) -> None:
             problems.append((f"schemes[{i}].nhs_share_pct", None, "a joint commission needs the NHS share in %"))
         if s.commissioner is not Commissioner.joint and s.nhs_share_pct is not None:
             problems.append((f"schemes[{i}].nhs_share_pct", s.nhs_share_pct, "only a joint commission has an NHS share"))
+    _check_minimum(plan, problems)
     if plan.minimum_pool.method == "stated":
         for y in plan.years[:2]:
             if y not in plan.minimum_pool.stated:
@@ -612,6 +628,34 @@ def _check_references(plan: Plan, problems: list) -> None:
         if p.cap_at_contribution and p.name not in contributors:
             problems.append((f"partners[{i}].name", p.name, "cap_at_contribution needs a partner named as a contributing "
                              "organisation; contributors: " + ", ".join(sorted(contributors))))
+
+
+def _check_minimum(plan: Plan, problems: list) -> None:
+    """A minimum that can fail: no zero figures, every BCF year, organisations that exist."""
+    mp = plan.minimum_pool
+    bcf_years = ("2014/15", "2015/16")
+    if mp.method == "stated":
+        for y, amount in mp.stated.items():
+            if amount <= 0:
+                problems.append((f"minimum_pool.stated.{y}", amount, "a minimum of 0 tests nothing: state the required amount"))
+    elif mp.method == "by_organisation":
+        known = set(plan.organisations) | set(plan.hwb.councils) | {c.name for c in plan.hwb.ccgs}
+        for i, m in enumerate(mp.by_organisation):
+            where = f"minimum_pool.by_organisation[{i}]"
+            if m.year not in plan.years:
+                problems.append((f"{where}.year", m.year, f"year outside the plan's years {plan.years}"))
+            if m.organisation not in known:
+                problems.append((f"{where}.organisation", m.organisation,
+                                 "not an organisation of the plan; organisations: " + ", ".join(sorted(known))))
+            if m.amount <= 0:
+                problems.append((f"{where}.amount", m.amount, "a minimum of 0 tests nothing: state the allocation"))
+            if m.stream in ADDITIONAL_STREAMS:
+                problems.append((f"{where}.stream", m.stream.value, "additional contributions are above the minimum, not part of it"))
+        for y in bcf_years:
+            if not any(m.year == y for m in mp.by_organisation):
+                problems.append(("minimum_pool.by_organisation", "(missing)", f"no minimum contribution for {y}"))
+    if mp.method != "by_organisation" and mp.by_organisation:
+        problems.append(("minimum_pool.by_organisation", "...", 'given, but method is not "by_organisation"'))
 
 
 def _check_qipp(plan: Plan, problems: list) -> None:

@@ -175,3 +175,63 @@ def test_luton_conditions_as_the_review_scored_them():
     assert [ratings[f"condition_{k}"] for k in ("jointly_agreed", "seven_day_working", "data_sharing_nhs_number",
                                                  "joint_assessment", "acute_sector_impact")] == \
         ["Green", "Amber", "Amber", "Green", "Green"]
+
+
+def test_minimum_by_organisation_fails_when_one_partner_puts_in_less():
+    # Luton: the council owes £880,000 DFG + £536,000 capital = £1,416,000 in 2015/16.  Lower its
+    # DFG contribution by £100,000 (880 -> 780 £000) and the CCG's £7.6m by nothing: the council
+    # contributes £1,316,000 of its £1,416,000, so the check is Red and names it.
+    import tomllib
+
+    data = tomllib.loads(LUTON.read_text("utf-8"))
+    ok = {c.key: c for c in run_plan_data(data)}["minimum_pooled"]
+    assert ok.rag == "Green" and "each of 3 organisations" in ok.reason
+    dfg = next(c for c in data["contributions"] if c["stream"] == "dfg")
+    dfg["amount"] = 780
+    c = {c.key: c for c in run_plan_data(data)}["minimum_pooled"]
+    assert c.rag == "Red" and "Luton Borough Council 2015/16 contributes £1,316,000 of its minimum £1,416,000" in c.reason
+
+
+def test_another_partners_extra_money_does_not_hide_a_shortfall():
+    # Council £100,000 short as above, CCG adds £500,000 additional: total above the HWB minimum, still Red.
+    import tomllib
+
+    data = tomllib.loads(LUTON.read_text("utf-8"))
+    next(c for c in data["contributions"] if c["stream"] == "dfg")["amount"] = 780
+    data["contributions"].append({"year": "2015/16", "organisation": "NHS Luton CCG", "stream": "additional_ccg",
+                                  "amount": 500, "source": "test"})
+    c = {c.key: c for c in run_plan_data(data)}["minimum_pooled"]
+    assert c.rag == "Red" and "Luton Borough Council" in c.reason
+
+
+@pytest.mark.parametrize("change,field", [
+    (lambda mp: mp["by_organisation"][0].update(amount=0), "minimum_pool.by_organisation[0].amount"),
+    (lambda mp: mp.update(by_organisation=[e for e in mp["by_organisation"] if e["year"] != "2014/15"]),
+     "minimum_pool.by_organisation"),
+    (lambda mp: mp["by_organisation"][1].update(organisation="NHS Nowhere CCG"), "minimum_pool.by_organisation[1].organisation"),
+])
+def test_a_minimum_that_tests_nothing_is_an_error(change, field):
+    import tomllib
+
+    from finmodel.plan import PlanError
+
+    data = tomllib.loads(LUTON.read_text("utf-8"))
+    change(data["minimum_pool"])
+    with pytest.raises(PlanError) as exc:
+        plan_from_dict(data, "luton.toml")
+    assert any(p[0] == field for p in exc.value.problems)
+
+
+def test_stated_minimum_of_zero_is_an_error():
+    from finmodel.plan import PlanError
+
+    data = mini_plan()
+    data["minimum_pool"]["stated"]["2015/16"] = 0
+    with pytest.raises(PlanError, match="a minimum of 0 tests nothing"):
+        plan_from_dict(data, "m.toml")
+
+
+def run_plan_data(data):
+    from finmodel.engine import run_plan
+
+    return run_plan(plan_from_dict(data, "luton.toml"), "luton.toml").checks

@@ -394,8 +394,9 @@ class _Builder:
         """The NHS return's funding table: per organisation, 2014/15 spend on BCF schemes, and the
         2015/16 minimum contribution, additional contribution and actual (total) contribution.
 
-        minimum = everything the organisation puts in 2015/16 except the additional_* streams;
-        actual = minimum + additional.  Returns the next free row.
+        minimum = the organisation's own required contribution (``minimum_pool.by_organisation``,
+        an allocation independent of what it puts in), or "not stated per organisation";
+        additional = its additional_* streams; actual = all it puts in.  Returns the next free row.
         """
         s, plan = self.s, self.plan
         if "2014/15" not in self.years or "2015/16" not in self.years:
@@ -408,6 +409,9 @@ class _Builder:
         r += 1
         first = r
         additional = {Stream.additional_council, Stream.additional_ccg}
+        pool = self.r.pool
+        y15i = self.years.index("2015/16")
+        own_minimum = {o: float(pool.minimum_by_org_gbp[0, y15i, k]) for k, o in enumerate(pool.minimum_orgs)}
         for org in self.r.pool.organisations:
             lines = [c for c in plan.contributions if c.organisation == org]
             v14 = sum(c.amount for c in lines if c.year == "2014/15")
@@ -420,7 +424,10 @@ class _Builder:
             add = "+".join(sum_exact(amt_rng, y15, by, (st_rng, text_literal(a.value))) for a in sorted(additional, key=lambda a: a.value))
             write_formula(ws, r, 4, f"={add}", _f(extra), s.calc_k)
             write_formula(ws, r, 5, "=" + sum_exact(amt_rng, y15, by), _f(total), s.calc_k)
-            write_formula(ws, r, 3, f"={cell_ref(r, 5, False)}-{cell_ref(r, 4, False)}", _f(total - extra), s.calc_k)
+            if org in own_minimum:
+                ws.write_number(r, 3, _f(own_minimum[org]), s.calc_k)  # the allocation, a value (an input on Assumptions)
+            else:
+                write_text(ws, r, 3, "not stated per organisation", s.text)
             r += 1
         write_text(ws, r, 0, "Total", s.bold)
         totals = {
@@ -428,9 +435,10 @@ class _Builder:
             4: sum(c.amount for c in plan.contributions if c.year == "2015/16" and c.stream in additional),
             5: sum(c.amount for c in plan.contributions if c.year == "2015/16"),
         }
-        totals[3] = totals[5] - totals[4]
-        for col in (2, 3, 4, 5):
+        for col in (2, 4, 5):
             write_formula(ws, r, col, f"=SUM({range_ref(first, col, r - 1, col, absolute=False)})", _f(totals[col]), s.total_k)
+        # the HWB's minimum, whatever its method (per organisation, stated or derived)
+        write_formula(ws, r, 3, "=Minimum_2015_16", _f(pool.minimum_gbp[0, y15i]), s.total_k)
         return r + 2
 
     # Expenditure plan -----------------------------------------------------------------

@@ -151,3 +151,24 @@ def test_libreoffice_recalculation_matches_engine(books, soffice, tmp_path_facto
         assert compare_recalculated(books[name], fresh) == [], name
     problems = compare_recalculated(books["corrupt"], out[3])
     assert len(problems) == 1 and problems[0].startswith(f"{L.P4P}!B")
+
+
+def test_funding_table_shows_each_organisations_own_minimum(tmp_path):
+    # Luton's CCG owes £7.6m + £4.4m + £0.52m + £1.2m = £13,720,000 in 2015/16 and the council
+    # £880,000 + £536,000 = £1,416,000 (minimum_pool.by_organisation), not "actual minus additional".
+    import openpyxl
+
+    from finmodel import cli
+    from tests.support.plans import CENTRAL_BEDS, LUTON
+
+    found = {}
+    for plan in (LUTON, CENTRAL_BEDS):
+        path = tmp_path / f"{plan.stem}.xlsx"
+        assert cli.main(["template2", str(plan), "--out", str(path)]) == 0
+        ws = openpyxl.load_workbook(path)["Funding sources"]
+        for row in ws.iter_rows(values_only=True):
+            if row and row[0] in ("NHS Luton CCG", "Luton Borough Council", "NHS Bedfordshire CCG") and len(row) > 3:
+                if row[3] is not None and not (isinstance(row[3], str) and row[3].startswith("=")):
+                    found[row[0]] = row[3]
+    assert found["NHS Luton CCG"] == 13_720_000 and found["Luton Borough Council"] == 1_416_000
+    assert found["NHS Bedfordshire CCG"] == "not stated per organisation"

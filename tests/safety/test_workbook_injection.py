@@ -40,7 +40,7 @@ EXTRA = [("=1", "additional_council", 15.0), ("~x", "additional_ccg", 25.0)]
 def hostile_names_plan() -> dict:
     """Luton with its organisations renamed consistently (contributions, HWB CCG and council, partners)."""
     data = read_toml(LUTON)
-    for c in data["contributions"]:
+    for c in data["contributions"] + data["minimum_pool"].get("by_organisation", []):
         c["organisation"] = RENAMED.get(c["organisation"], c["organisation"])
     data["hwb"]["councils"] = [RENAMED.get(n, n) for n in data["hwb"]["councils"]]
     for ccg in data["hwb"]["ccgs"]:
