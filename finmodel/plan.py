@@ -654,6 +654,10 @@ def _check_minimum(plan: Plan, problems: list) -> None:
         for y in bcf_years:
             if not any(m.year == y for m in mp.by_organisation):
                 problems.append(("minimum_pool.by_organisation", "(missing)", f"no minimum contribution for {y}"))
+    if mp.method == "derived" and plan.national_shares is not None:
+        ns = plan.national_shares
+        if ns.revenue_pct == 0 and ns.capital_pct == 0 and not any(ns.overrides_pct.values()):
+            problems.append(("national_shares", 0, "every share is 0, so the derived minimum is £0 and tests nothing"))
     if mp.method != "by_organisation" and mp.by_organisation:
         problems.append(("minimum_pool.by_organisation", "...", 'given, but method is not "by_organisation"'))
 

@@ -121,3 +121,41 @@ def test_stated_contingency_is_not_performance_money():
     r = run_plan(plan_from_dict(data), "mini.toml")
     assert r.outputs.contingency_used_gbp[0, Y15] == pytest.approx(300_000, abs=PENNY)
     assert r.outputs.partner_payments_gbp[0, Y15, 0] == pytest.approx(200_000, abs=PENNY)
+
+
+@pytest.fixture(scope="module")
+def workbooks(tmp_path_factory):
+    from finmodel.report.template2 import write_template2
+
+    d = tmp_path_factory.mktemp("p4p70")
+    out = {}
+    for actual in (169, 171):
+        r = run_plan(plan_from_dict(plan_data(actual, "p4p_sum")), "mini.toml")
+        out[actual] = write_template2(r, d / f"a{actual}.xlsx")
+    return out
+
+
+def test_workbook_says_recovery_plan_needed_below_70(workbooks):
+    import openpyxl
+
+    def texts(path):
+        ws = openpyxl.load_workbook(path)["P4P and metrics"]
+        return " ".join(str(c.value) for row in ws.iter_rows() for c in row if isinstance(c.value, str))
+
+    assert "Recovery plan needed: 69.0% of plan is below 70%" in texts(workbooks[169])
+    assert "Recovery plan needed" not in texts(workbooks[171])
+
+
+@pytest.mark.libreoffice
+def test_workbook_contingency_formula_follows_the_rule_in_libreoffice(workbooks, tmp_path):
+    """Recalculated in LibreOffice, every formula cell (the contingency's IF(achievement >= 70%) among them)
+    gives the engine's figure: £0 of contingency at 69%, £1,000,000 at 71%."""
+    from finmodel.report.recalc import compare_recalculated, formula_cells, recalculate_many, soffice_path
+
+    if soffice_path() is None:
+        pytest.skip("LibreOffice not installed: apt-get install libreoffice-calc-nogui")
+    books = [workbooks[169], workbooks[171]]
+    fresh = recalculate_many(books, tmp_path)
+    for book, recalculated in zip(books, fresh):
+        assert any("IF(" in f and ">=0.7" in f for f in formula_cells(book).values())
+        assert compare_recalculated(book, recalculated) == []

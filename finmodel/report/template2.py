@@ -738,7 +738,16 @@ class _Builder:
             write_text(ws, r + 4, 0, "Not released: NHS out-of-hospital services (model)", s.text)
             write_input_number(ws, r + 4, 1, _f(out.p4p_to_out_of_hospital_gbp[0]), s.calc)
             write_text(ws, r + 5, 0, f"Design: {p.design}; year {p.year}; credible case claimed: {_yn(p.credible_case_claimed)}", s.note)
-            r += 7
+            if p.design == "original":  # the 70% rule (domain.md section 5)
+                overall = float(out.metrics_overall_frac[0])
+                write_text(ws, r + 6, 0, "Metrics achieved, share of plan (model)", s.text)
+                ws.write_number(r + 6, 1, overall, s.calc_pct)
+                self.refs["achievement"] = cell_ref(r + 6, 1, sheet=L.P4P)
+                rule = ("70% or more of plan: the performance money may fund the contingency" if overall >= 0.7 else
+                        f"Recovery plan needed: {overall:.1%} of plan is below 70%, so the performance money may not "
+                        "fund the contingency")
+                write_text(ws, r + 6, 2, rule, s.bold if overall < 0.7 else s.note)
+            r += 8
         # metrics
         self.header(ws, r, [L.METRICS_HEADER, "Unit", "Higher is better", "Baseline", "Target (Apr 2015)", "Target",
                             "Change", "Achievement (model)", "Source"])
@@ -952,10 +961,12 @@ class _Builder:
         py = self.years.index(plan.p4p.year) if plan.p4p else -1
         for y, label in enumerate(self.years):
             v = _f(out.contingency_gbp[0, y])
+            # original design: the performance money funds the contingency only at 70% of plan or more
+            rule = (lambda ref: f"=IF({self.refs['achievement']}>=0.7,{ref},0)") if "achievement" in self.refs else (lambda ref: "=" + ref)
             if basis_c == "p4p_sum" and y == py and "p4p_sum" in self.refs:
-                write_formula(ws, r, c0 + y, "=" + self.refs["p4p_sum"], v, s.calc)
+                write_formula(ws, r, c0 + y, rule(self.refs["p4p_sum"]), v, s.calc)
             elif basis_c == "p4p_unreleased" and y == py and "p4p_unreleased" in self.refs:
-                write_formula(ws, r, c0 + y, "=" + self.refs["p4p_unreleased"], v, s.calc)
+                write_formula(ws, r, c0 + y, rule(self.refs["p4p_unreleased"]), v, s.calc)
             elif basis_c == "stated":
                 self.link_or_zero(ws, r, c0 + y, ["risk_share", "contingency", Key(label)], v, s.calc)
             else:
