@@ -188,19 +188,21 @@ def write_formula(
 
     A leading ``=`` is added if missing. Numeric cached values must be finite.
     """
+    formula, cached_value = _checked_formula(formula, cached_value, row, col)
+    _check_status(ws.write_formula(row, col, formula, fmt, cached_value), row, col)
+
+
+def _checked_formula(formula: str, cached_value: Any, row: int, col: int) -> tuple[str, Any]:
+    """The formula with its leading ``=``, and a cached value that is text, a boolean or a finite number."""
     if not isinstance(formula, str) or not formula.strip():
         raise ValueError(f"empty formula at {xl_rowcol_to_cell(row, col)}")
-    if not formula.startswith("="):
-        formula = "=" + formula
     if cached_value is None:
         raise ValueError(f"formula at {xl_rowcol_to_cell(row, col)} needs a cached value")
-    if isinstance(cached_value, bool):
-        pass
-    elif isinstance(cached_value, Real):
+    if isinstance(cached_value, Real) and not isinstance(cached_value, bool):
         cached_value = _finite(cached_value, row, col)
-    elif not isinstance(cached_value, str):
+    elif not isinstance(cached_value, (str, bool)):
         raise TypeError(f"unsupported cached value type {type(cached_value).__name__}")
-    _check_status(ws.write_formula(row, col, formula, fmt, cached_value), row, col)
+    return (formula if formula.startswith("=") else "=" + formula), cached_value
 
 
 def write_array_formula(
@@ -217,13 +219,7 @@ def write_array_formula(
     expected (``MATCH(TRUE,EXACT(range,x),0)``), which only array evaluation computes
     the same in every spreadsheet.
     """
-    if not isinstance(formula, str) or not formula.strip():
-        raise ValueError(f"empty formula at {xl_rowcol_to_cell(row, col)}")
-    if cached_value is None or not isinstance(cached_value, (str, bool, Real)):
-        raise TypeError(f"formula at {xl_rowcol_to_cell(row, col)} needs a text, number or boolean cached value")
-    if isinstance(cached_value, Real) and not isinstance(cached_value, bool):
-        cached_value = _finite(cached_value, row, col)
-    text = formula if formula.startswith("=") else "=" + formula
+    text, cached_value = _checked_formula(formula, cached_value, row, col)
     _check_status(ws.write_array_formula(row, col, row, col, text, fmt, cached_value), row, col)
 
 

@@ -77,6 +77,6 @@ def test_array_formula_keeps_its_cached_value(tmp_path):
     cell = openpyxl.load_workbook(path)["S"]["A2"]
     assert cell.value.text == '=IFERROR(INDEX($B$1,MATCH(TRUE,EXACT($A$1,"k"),0)),"")'
     assert openpyxl.load_workbook(path, data_only=True)["S"]["A2"].value == "v"
-    with pytest.raises(TypeError):
+    with pytest.raises(ValueError, match="needs a cached value"):
         xu.atomic_write_workbook(tmp_path / "bad.xlsx", lambda wb: xu.write_array_formula(
             wb.add_worksheet("S"), 0, 0, "=1", None))
