@@ -486,6 +486,18 @@ class Plan(_Model):
 # Loading -------------------------------------------------------------------------
 
 
+#: Longest rendering of a value in an error message: a 5,001-scheme list is not repeated back.
+ERROR_VALUE_CHARS = 200
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    if len(text) <= ERROR_VALUE_CHARS:
+        return text
+    size = f" ({len(value):,} items)" if isinstance(value, (list, dict)) else f" ({len(text):,} characters)"
+    return text[: ERROR_VALUE_CHARS - 3] + "..." + size
+
+
 class PlanError(ValueError):
     """A plan file that cannot be used; the message names file, field and value."""
 
@@ -493,7 +505,7 @@ class PlanError(ValueError):
         self.path = str(path)
         self.problems = problems
         lines = [
-            why if field == "(file)" else f"{field}: {why}" if value == "(missing)" else f"{field} = {value!r}: {why}"
+            why if field == "(file)" else f"{field}: {why}" if value == "(missing)" else f"{field} = {_short(value)}: {why}"
             for field, value, why in problems
         ]
         head = f"Invalid plan file {self.path}: "

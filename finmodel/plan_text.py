@@ -39,14 +39,17 @@ MAX_PLAN_BYTES = 16 * 1024 * 1024
 MAX_MONEY_GBP = 1e12
 #: Largest count, rate or unit price that is not a percentage (admissions, beds, tariffs).
 MAX_NUMBER = 1e12
+# List sizes: far above any real plan (tens of schemes, a handful of partners), and low
+# enough that the Template 2 workbook of a plan at every limit still imports within the
+# workbook reader's limits (finmodel/report/xlsx_guard.py): tests/safety/test_limits.py.
 MAX_YEARS = 15
-MAX_CONTRIBUTIONS = 5_000
-MAX_SCHEMES = 5_000
-MAX_METRICS = 200
-MAX_PARTNERS = 50
-MAX_COHORTS = 500
-MAX_LINES_PER_COHORT = 200
-MAX_ORGANISATIONS = 100
+MAX_CONTRIBUTIONS = 1_000
+MAX_SCHEMES = 500
+MAX_METRICS = 50
+MAX_PARTNERS = 20
+MAX_COHORTS = 50
+MAX_LINES_PER_COHORT = 20
+MAX_ORGANISATIONS = 50
 
 # C0 controls, DEL, C1 controls, and the bidi embedding/override/isolate marks.
 _NAME_FORBIDDEN = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c\ufeff]")

@@ -174,3 +174,35 @@ def test_unwritable_output_folder_is_exit_4(sandbox, tmp_path, capsys):
             pytest.skip("could not find a folder this user cannot write")
     assert run_cli("run", LUTON, "--no-workbook", "--out", target) == EXIT_ENVIRONMENT
     assert "cannot" in _one_line_error(capsys)
+
+
+def test_error_messages_do_not_repeat_huge_values(capsys, sandbox):
+    data = mini_plan()
+    proto = data["schemes"][1]
+    data["schemes"] = [{**proto, "id": f"X{i}", "name": f"Extra {i}"} for i in range(MAX_SCHEMES + 1)]
+    plan = write_toml(data, sandbox / "inputs" / "many.toml")
+    assert run_cli("check", plan) == EXIT_BAD_INPUT
+    err = _one_line_error(capsys)
+    assert len(err) < 1_000 and f"({MAX_SCHEMES + 1:,} items)" in err
+
+
+def test_a_plan_at_the_limits_round_trips_through_the_workbook(sandbox, tmp_path):
+    """The list limits are set so that finmodel's own workbook of such a plan imports again."""
+    from finmodel.plan_text import MAX_CONTRIBUTIONS, MAX_PARTNERS
+
+    data = mini_plan()
+    proto = data["schemes"][1]
+    data["schemes"] = data["schemes"][:1] + [{**proto, "id": f"X{i}", "name": f"Extra {i}", "spend": {"2015/16": 1.0}}
+                                             for i in range(MAX_SCHEMES - 1)]
+    extra = MAX_CONTRIBUTIONS - len(data["contributions"])
+    data["contributions"] += [{"year": "2015/16", "organisation": f"Org {i}", "stream": "additional_council",
+                               "amount": 1.0, "source": "test"} for i in range(extra)]
+    data["partners"] = [{"name": f"Partner {i}", "kind": "other", "share_pct": 100 / MAX_PARTNERS, "source": "test"}
+                        for i in range(MAX_PARTNERS)]
+    data["risk_share"] = {"contingency_basis": "none", "source": "test"}
+    plan = write_toml(data, sandbox / "inputs" / "limits.toml")
+    book = tmp_path / "limits.xlsx"
+    assert run_cli("template2", plan, "--out", book) == 0
+    assert run_cli("import-template2", book, "--out", tmp_path / "back.toml") == 0
+    back = tomllib.loads((tmp_path / "back.toml").read_text("utf-8"))
+    assert len(back["schemes"]) == MAX_SCHEMES and len(back["contributions"]) == MAX_CONTRIBUTIONS
