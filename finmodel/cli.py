@@ -480,6 +480,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     console = Console(stderr=False, width=160, emoji=False)  # ":smile:" in a name stays text
+
+    def _pipe_closed() -> None:  # rich would exit 1; a reader that stopped (`| head`) is not an error
+        raise BrokenPipeError
+
+    console.on_broken_pipe = _pipe_closed  # type: ignore[method-assign]
     if not getattr(args, "func", None):
         parser.print_help()
         return 0

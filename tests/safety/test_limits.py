@@ -206,3 +206,15 @@ def test_a_plan_at_the_limits_round_trips_through_the_workbook(sandbox, tmp_path
     assert run_cli("import-template2", book, "--out", tmp_path / "back.toml") == 0
     back = tomllib.loads((tmp_path / "back.toml").read_text("utf-8"))
     assert len(back["schemes"]) == MAX_SCHEMES and len(back["contributions"]) == MAX_CONTRIBUTIONS
+
+
+@pytest.mark.parametrize("args", [["run", "--json", "--no-workbook"], ["run", "--no-workbook"], ["compare"]])
+def test_output_piped_to_head_ends_quietly(tmp_path, args):
+    import subprocess
+    import sys
+
+    out = ["--out", str(tmp_path / "res")] if args[0] == "run" else []
+    cmd = f"{sys.executable} -m finmodel {' '.join(args + out)} | head -1"
+    proc = subprocess.run(["bash", "-o", "pipefail", "-c", cmd], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr and "Broken pipe" not in proc.stderr
