@@ -25,7 +25,8 @@ from rich.table import Table
 from finmodel import __version__
 from finmodel.assumptions import DRIVES
 from finmodel.atomic import check_file_replaceable, write_file_atomically
-from finmodel.engine import DEFAULT_PLAN, RunResult, run
+from finmodel.engine import RunResult, run
+from finmodel.shipped import default_plan
 from finmodel.errors import EXIT_BAD_INPUT, EXIT_ENVIRONMENT, FinmodelError, InputError
 from finmodel.output_paths import check_out_target, output_dir
 from finmodel.plan import PlanError
@@ -354,8 +355,8 @@ def cmd_check(args: argparse.Namespace, console: Console) -> int:
 
 def cmd_compare(args: argparse.Namespace, console: Console) -> int:
     plan, names = args.plan, list(args.scenarios)
-    if not Path(plan).exists() and plan != str(DEFAULT_PLAN) and plan in list_scenarios():
-        plan, names = str(DEFAULT_PLAN), [plan, *names]  # `compare admissions-grow qipp-slip`: names only
+    if not Path(plan).exists() and plan in list_scenarios():
+        plan, names = str(default_plan()), [plan, *names]  # `compare admissions-grow qipp-slip`: names only
     names = names or list_scenarios(include_sweeps=False)
     results, left_out = _applicable_runs(plan, names)
     if not results:
@@ -395,7 +396,8 @@ def build_parser() -> argparse.ArgumentParser:
                        f"summary.json (with the finmodel version, the plan file's sha256 and the time) under "
                        f"{OUTPUTS_DIR}/<plan>/<scenario>/.  Outputs are written whole or not at all.",
                        formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("plan", nargs="?", default=str(DEFAULT_PLAN), help=f"plan file (TOML); default: {DEFAULT_PLAN.name}")
+    p.add_argument("plan", nargs="?", default=str(default_plan()),
+                   help="plan file (TOML); default: ./inputs/luton.toml, or the shipped Luton plan")
     p.add_argument("--scenario", default="base", help="scenario name (scenarios/NAME.toml) or path; default: base")
     p.add_argument("--out", help="directory to write the results to (default outputs/<plan>/<scenario>/)")
     p.add_argument("--json", action="store_true", help="print one JSON document with every figure instead of tables")
@@ -409,7 +411,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "sheets (QIPP, Five-year profile, Scenarios, Sensitivity, Assumptions, About).  Totals, the P4P "
                        "sum and the risk-share split are live formulas over yellow input cells, each with the engine's "
                        "value cached.  The file is written to a temporary name and moved into place when complete.")
-    p.add_argument("plan", nargs="?", default=str(DEFAULT_PLAN), help="plan file (TOML)")
+    p.add_argument("plan", nargs="?", default=str(default_plan()), help="plan file (TOML); default: as for run")
     p.add_argument("--scenario", default="base", help="scenario name or path; default: base")
     p.add_argument("--out", help=f"workbook path; default outputs/<plan>/<scenario>/{WORKBOOK_NAME}")
     p.add_argument("--sweep-summary", metavar="JSON", help="summary.json of a `finmodel sweep` run, for the Sensitivity sheet")
@@ -438,7 +440,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Run a plan under several named scenarios (default: every scenario in scenarios/) "
                        "and print pool, savings, P4P released, shortfall, contingency used, each partner's share and "
                        "the unfunded gap side by side (totals over the modelled years).")
-    p.add_argument("plan", nargs="?", default=str(DEFAULT_PLAN), help="plan file (TOML)")
+    p.add_argument("plan", nargs="?", default=str(default_plan()), help="plan file (TOML); default: as for run")
     p.add_argument("scenarios", nargs="*", help="scenario names; default: all shipped scenarios")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(func=cmd_compare)
@@ -452,7 +454,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "tables and PNG charts under outputs/<plan>/sweep-<scenario>-<method>-n<N>-seed<S>/.  The same seed gives the "
                        "same numbers whatever the chunk size or backend.",
                        formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("plan", nargs="?", default=str(DEFAULT_PLAN), help="plan file (TOML)")
+    p.add_argument("plan", nargs="?", default=str(default_plan()), help="plan file (TOML); default: as for run")
     p.add_argument("--scenario", default="luton-sensitivity", help="scenario with a [sweep] table; default: luton-sensitivity")
     p.add_argument("--method", default="lhs", choices=["lhs", "sobol", "mc", "grid", "tornado"],
                    help="sampler: Latin hypercube (default), scrambled Sobol, Monte Carlo, full grid, or one-at-a-time tornado")

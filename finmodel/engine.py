@@ -26,8 +26,11 @@ from finmodel.model import ModelOutputs, evaluate, monthly_qipp_profile_gbp
 from finmodel.plan import Plan, file_sha256, read_toml
 from finmodel.scenario import BASE, Scenario, apply_scenario, load_scenario
 
-#: The shipped default plan.
-DEFAULT_PLAN = Path(__file__).resolve().parent.parent / "inputs" / "luton.toml"
+from finmodel.shipped import default_plan, shipped_inputs_dir  # noqa: E402
+
+#: The shipped default plan (package data).  A run without a plan uses :func:`default_plan`:
+#: ./inputs/luton.toml of the working folder if there is one, else this.
+DEFAULT_PLAN = shipped_inputs_dir() / "luton.toml"
 
 
 @dataclass(frozen=True)
@@ -115,7 +118,7 @@ def run_plan(plan: Plan, plan_path: str | Path, scenario: Scenario = BASE, plan_
 
 def load_plan_with_scenario(plan_path: str | Path | None = None, scenario: str | Scenario = "base") -> tuple[Plan, Path, Scenario]:
     """Read the plan file, load the scenario by name or path, and validate the result."""
-    path = Path(plan_path) if plan_path is not None else DEFAULT_PLAN
+    path = Path(plan_path) if plan_path is not None else default_plan()
     scen = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     data = read_toml(path)
     return apply_scenario(data, path, scen), path, scen

@@ -36,7 +36,10 @@ from finmodel.plan_text import MAX_NAME_CHARS, MAX_TEXT_CHARS, name_chars, text_
 #: Plan inputs a scenario may not change: the unit every override is written in.
 NOT_OVERRIDABLE = {"money_unit": "every amount in a scenario is read in the plan's own money_unit, so it cannot change"}
 
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+from finmodel.shipped import scenario_dirs, shipped_scenarios_dir
+
+#: The shipped scenarios (package data); names are looked up in ./scenarios first (see finmodel.shipped).
+SCENARIO_DIR = shipped_scenarios_dir()
 _TOKEN = re.compile(r"([^.\[\]]+)|\[(\*|\d+)\]")
 
 
@@ -211,8 +214,17 @@ def apply_overrides(plan_data: dict[str, Any], overrides: dict[str, Any], where:
     return data
 
 
+def _dirs(scenario_dir: Path | None) -> list[Path]:
+    return [scenario_dir] if scenario_dir is not None else scenario_dirs()
+
+
 def scenario_path(name: str, scenario_dir: Path | None = None) -> Path:
-    return (scenario_dir or SCENARIO_DIR) / f"{name}.toml"
+    """The file of scenario ``name``: the first folder (./scenarios, then the shipped ones) that has it."""
+    dirs = _dirs(scenario_dir)
+    for d in dirs:
+        if (d / f"{name}.toml").is_file():
+            return d / f"{name}.toml"
+    return dirs[0] / f"{name}.toml"
 
 
 def load_scenario(name_or_path: str, scenario_dir: Path | None = None) -> Scenario:
@@ -226,7 +238,8 @@ def load_scenario(name_or_path: str, scenario_dir: Path | None = None) -> Scenar
             if name_or_path == "base":
                 return BASE
             known = ", ".join(list_scenarios(scenario_dir)) or "(none)"
-            raise ScenarioError(f"No scenario named {name_or_path!r} in {path.parent}; known scenarios: {known}")
+            where = " or ".join(str(d) for d in _dirs(scenario_dir))
+            raise ScenarioError(f"No scenario named {name_or_path!r} in {where}; known scenarios: {known}")
     try:
         data = read_toml(path)
     except PlanError as exc:
@@ -274,10 +287,13 @@ def list_scenarios(scenario_dir: Path | None = None, include_sweeps: bool = True
     ``include_sweeps=False`` leaves out files that only define a sweep (a ``[sweep]``
     table and no overrides): as a single scenario they are the base case again.
     """
-    d = scenario_dir or SCENARIO_DIR
-    names = sorted(p.stem for p in d.glob("*.toml")) if d.exists() else []
+    found: dict[str, Path] = {}
+    for d in _dirs(scenario_dir):
+        for p in sorted(d.glob("*.toml")) if d.is_dir() else []:
+            found.setdefault(p.stem, p)  # ./scenarios wins over a shipped file of the same name
+    names = sorted(found)
     if not include_sweeps:
-        names = [n for n in names if not _sweep_only(d / f"{n}.toml")]
+        names = [n for n in names if not _sweep_only(found[n])]
     if "base" in names:
         names.remove("base")
     return ["base"] + names

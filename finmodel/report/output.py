@@ -21,7 +21,7 @@ from finmodel.jsonsafe import json_safe
 from finmodel.output_paths import output_dir
 from finmodel.report import tables
 
-OUTPUTS_DIR = Path(__file__).resolve().parent.parent.parent / "outputs"
+from finmodel.shipped import OUTPUTS_DIR  # ./outputs of the working folder  # noqa: E402
 
 
 def _clean(value: Any) -> Any:

@@ -117,9 +117,9 @@ class _Base:
 
 
 def _load(plan_path, scenario, spec: SweepSpec | None = None) -> _Base:
-    from finmodel.engine import DEFAULT_PLAN
+    from finmodel.shipped import default_plan
 
-    path = Path(plan_path) if plan_path is not None else DEFAULT_PLAN
+    path = Path(plan_path) if plan_path is not None else default_plan()
     scen = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     raw = read_toml(path)
     plan = apply_scenario(raw, path, scen)
