@@ -24,6 +24,7 @@ from rich.table import Table
 
 from finmodel import __version__
 from finmodel.assumptions import DRIVES
+from finmodel.checks import gbp
 from finmodel.atomic import check_file_replaceable, write_file_atomically
 from finmodel.engine import RunResult, run
 from finmodel.shipped import default_plan
@@ -95,6 +96,36 @@ def _df_table(df: pd.DataFrame, title: str, money: bool = True, index_title: str
     for idx, row in df.iterrows():
         table.add_row(esc(idx), *[_k(v) if money else esc(f"{v:,.1f}" if isinstance(v, float) else v) for v in row])
     return table
+
+
+def print_headline(result: RunResult, console: Console) -> None:
+    """What a finance lead reads first: pool vs minimum, the checks, the shortfall and who pays (all in £, as the checks)."""
+    plan, pool, o = result.plan, result.pool, result.outputs
+    console.print(f"[bold]{esc(plan.hwb.name)}[/bold] ({plan.hwb.ons_code}), scenario [bold]{esc(result.scenario.name)}[/bold]: "
+                  f"{esc(result.scenario.description)}")
+    for label in ("2014/15", "2015/16"):
+        y = plan.years.index(label)
+        agreed, minimum = pool.pool_gbp[0, y], pool.minimum_gbp[0, y]
+        console.print(f"  Pool {label}: {gbp(agreed)} against a minimum of {gbp(minimum)} "
+                      f"({'margin' if agreed >= minimum else 'SHORT by'} {gbp(abs(agreed - minimum))})")
+    counts = {rag: sum(c.rag == rag for c in result.checks) for rag in ("Green", "Amber", "Red")}
+    console.print("  Checks: " + ", ".join(f"[{RAG_STYLE[r]}]{n} {r}[/]" for r, n in counts.items()))
+    for c in result.checks:
+        if c.rag == "Red":
+            console.print(f"    [{RAG_STYLE['Red']}]Red[/] {esc(c.question)} {esc(c.reason)}")
+    if plan.risk_share is not None:
+        short = float(o.shortfall_gbp[0].clip(min=0).sum())
+        used = float(o.contingency_used_gbp[0].sum())
+        paid = ", ".join(f"{esc(p.name)} {gbp(o.partner_payments_gbp[0, :, k].sum())}" for k, p in enumerate(plan.partners))
+        console.print(f"  Shortfall {gbp(short)}: contingency {gbp(used)}" + (f", partners: {paid}" if paid else "")
+                      + f", unfunded {gbp(o.unfunded_gap_gbp[0].sum())}")
+    if plan.p4p is not None:
+        console.print(f"  P4P sum {gbp(o.p4p_sum_gbp[0])}, released {gbp(o.p4p_released_gbp[0])}")
+    assumed = tables.assumptions(result)
+    if len(assumed):
+        named = ", ".join(esc(k) for k in plan.assumptions)
+        console.print(f"  Assumptions: {len(assumed)} figures or sections are assumed, not sourced"
+                      + (f"; named with reasons: {named}" if named else "") + " (assumptions.csv)")
 
 
 def print_summary(result: RunResult, console: Console) -> None:
@@ -234,7 +265,11 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
     if args.json:
         print((out / "summary.json").read_text("utf-8"))  # the document just written, not built twice
     else:
-        print_summary(result, console)
+        print_headline(result, console)
+        if args.detail:
+            print_summary(result, console)
+        else:
+            console.print("  Every table and check: --detail, or the CSVs and summary.json below.")
         console.print(f"Results written to {esc(out)}")
     return 0
 
@@ -386,7 +421,7 @@ def cmd_scenarios(args: argparse.Namespace, console: Console) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="finmodel", description=DESCRIPTION, epilog=EPILOG,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+              )  # descriptions wrapped to the terminal
     parser.add_argument("--version", action="version", version=f"finmodel {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -395,7 +430,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "P4P, shortfall and risk share and the assurance checks, and writes every table as CSV plus "
                        f"summary.json (with the finmodel version, the plan file's sha256 and the time) under "
                        f"{OUTPUTS_DIR}/<plan>/<scenario>/.  Outputs are written whole or not at all.",
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
+)  # descriptions wrapped to the terminal
     p.add_argument("plan", nargs="?", default=str(default_plan()),
                    help="plan file (TOML); default: ./inputs/luton.toml, or the shipped Luton plan")
     p.add_argument("--scenario", default="base", help="scenario name (scenarios/NAME.toml) or path; default: base")
@@ -403,6 +438,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON document with every figure instead of tables")
     p.add_argument("--no-workbook", action="store_true", help=f"do not write the Template 2 workbook ({WORKBOOK_NAME})")
     p.add_argument("--force", action="store_true", help="replace the --out folder even if finmodel did not write it")
+    p.add_argument("--detail", action="store_true", help="print every table and check after the headline")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("template2", help="write the Template 2 workbook (BCF finance and metrics return, Excel)",
@@ -453,7 +489,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "payment, the unfunded gap; a tornado table and a break-even value.  Writes summary.json, CSV "
                        "tables and PNG charts under outputs/<plan>/sweep-<scenario>-<method>-n<N>-seed<S>/.  The same seed gives the "
                        "same numbers whatever the chunk size or backend.",
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
+)  # descriptions wrapped to the terminal
     p.add_argument("plan", nargs="?", default=str(default_plan()), help="plan file (TOML); default: as for run")
     p.add_argument("--scenario", default="luton-sensitivity", help="scenario with a [sweep] table; default: luton-sensitivity")
     p.add_argument("--method", default="lhs", choices=["lhs", "sobol", "mc", "grid", "tornado"],
@@ -481,7 +517,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    console = Console(stderr=False, width=160, emoji=False)  # ":smile:" in a name stays text
+    # the terminal's own width (tables fit an 80-column window); 120 when writing to a file or pipe
+    console = Console(stderr=False, width=None if sys.stdout.isatty() else 120, emoji=False)  # ":smile:" stays text
 
     def _pipe_closed() -> None:  # rich would exit 1; a reader that stopped (`| head`) is not an error
         raise BrokenPipeError

@@ -26,7 +26,12 @@ def test_help_reads_like_a_manual():
 def test_run_default_plan(tmp_path):
     out = finmodel("run", "--out", tmp_path / "res")
     assert out.returncode == 0, out.stderr
-    assert "Luton" in out.stdout and "Assurance checks" in out.stdout and "Pooled budget by stream" in out.stdout
+    # the headline first: pool against the minimum, the checks, the shortfall and who pays, in £
+    lines = out.stdout.splitlines()
+    assert lines[0].startswith("Luton (E06000032), scenario base")
+    assert "Pool 2015/16: £15,136,000 against a minimum of £15,136,000" in out.stdout
+    assert "Checks: " in out.stdout and "Shortfall £0: contingency £0" in out.stdout
+    assert "Pooled budget by stream" not in out.stdout  # details only with --detail
     summary = json.loads((tmp_path / "res" / "summary.json").read_text())
     assert summary["metadata"]["scenario"] == "base"
     assert len(summary["metadata"]["plan_sha256"]) == 64
@@ -133,3 +138,19 @@ def test_import_template2_bad_file_exit_2(tmp_path):
     bad.write_text("not a workbook", "utf-8")
     res = finmodel("import-template2", bad)
     assert res.returncode == 2 and "bad.xlsx" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_run_detail_prints_every_table(tmp_path):
+    out = finmodel("run", "--detail", "--no-workbook", "--out", tmp_path / "res")
+    assert out.returncode == 0, out.stderr
+    head, detail = out.stdout.index("Pool 2015/16:"), out.stdout.index("Pooled budget by stream")
+    assert head < detail and "Assurance checks" in out.stdout and "Assumptions behind the figures" in out.stdout
+
+
+def test_help_is_wrapped_to_the_terminal():
+    import os
+
+    env = {**os.environ, "COLUMNS": "80"}
+    for cmd in (["run", "--help"], ["sweep", "--help"], ["template2", "--help"]):
+        out = subprocess.run([sys.executable, "-m", "finmodel", *cmd], capture_output=True, text=True, cwd=REPO, env=env)
+        assert out.returncode == 0 and max(len(line) for line in out.stdout.splitlines()) <= 80, cmd
