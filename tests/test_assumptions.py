@@ -38,8 +38,11 @@ def test_an_assumption_naming_an_input_the_plan_lacks_is_refused():
 
 def test_run_lists_the_assumptions(sandbox, tmp_path, capsys):
     assert run_cli("run", LUTON, "--no-workbook", "--out", tmp_path / "res") == 0
-    out = capsys.readouterr().out
-    assert "Assumptions behind the figures" in out and "five_year.asc_funding_change" in out
+    out = capsys.readouterr().out  # the headline names them; --detail gives the table with reasons
+    assert "Assumptions: " in out and "five_year.asc_funding_change" in out
+    assert run_cli("run", LUTON, "--no-workbook", "--detail", "--out", tmp_path / "res") == 0
+    detail = capsys.readouterr().out
+    assert "Assumptions behind the figures" in detail and "seed 003 gives no change" in detail
     with open(tmp_path / "res" / "assumptions.csv", newline="") as fh:
         rows = list(csv.DictReader(fh))
     assert {"five_year.asc_funding_change", "national_shares.revenue_pct"} <= {r["input"] for r in rows}
