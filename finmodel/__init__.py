@@ -8,7 +8,7 @@ Python API (the command line is a thin layer over it)::
     result.pool.pool_gbp, result.outputs.shortfall_gbp, result.checks
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 from finmodel.engine import run  # noqa: E402
 from finmodel.plan import PlanError, load_plan  # noqa: E402

@@ -458,7 +458,9 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Read a Template 2 workbook written by finmodel (possibly edited in Excel: a scheme "
                        "added, an amount changed) and print the plan as TOML, or write it with --out.  Money comes out "
                        "in pounds (money_unit = \"gbp\").  Exit status 2 if the workbook cannot be read; the message "
-                       "names the sheet, the cell and the value.")
+                       "names the sheet, the cell and the value.  Amounts on Funding sources, Expenditure plan and Benefits "
+                       "plan are read in £000 (7800 = £7,800,000); a workbook written by finmodel 0.1.0 (no 'Money units' "
+                       "row on its About sheet) is refused.")
     p.add_argument("workbook", help="the .xlsx file")
     p.add_argument("--out", help="write the plan to this file instead of printing it")
     p.add_argument("--force", action="store_true", help="replace --out if it exists")

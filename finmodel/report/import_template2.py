@@ -4,12 +4,17 @@
 which checks the file against the limits of :mod:`finmodel.report.xlsx_guard` (size,
 parts, compression, rows, columns, cells, text length; no DTD, so no entity
 expansion or external entities) before and while it parses, and reads only the six
-sheets below.  Formulas and cached values are ignored, so a workbook edited and saved
+sheets below (and the About sheet's units row).  Formulas and cached values are ignored, so a workbook edited and saved
 by any tool imports the same.  Text comes back exactly as stored: no space is
 trimmed, and Excel's ``_x000D_`` escapes become the characters again.  It returns the
 plan as a TOML-ready dict with ``money_unit = "gbp"``: contributions, schemes,
 benefits, P4P, metrics and partners from their sheets, everything else from the
-Assumptions sheet.  The dict is validated with :func:`finmodel.plan.plan_from_dict`;
+Assumptions sheet.  Money on Funding sources, Expenditure plan and Benefits plan is
+held in £000 and converted to £ exactly (:func:`finmodel.report.t2_units.from_k`, a
+decimal shift: 7600 -> 7,600,000.0, 1234.5678 -> 1,234,567.8); a workbook without the
+About sheet's units row (written by an earlier finmodel, whose £000-headed cells held
+pounds) is refused, and so is an Assumptions row marked 'here' for an input that
+belongs to another sheet (it would be read twice, in two units).  The dict is validated with :func:`finmodel.plan.plan_from_dict`;
 any problem raises ``ValueError`` (an :class:`~finmodel.errors.InputError` for a file
 that is not a readable workbook or exceeds a limit) naming the sheet, the cell and
 the value.
@@ -28,7 +33,8 @@ from typing import Any
 
 from finmodel.plan import PlanError, plan_from_dict
 from finmodel.report import t2_common as L
-from finmodel.report.t2_common import parse_path, plan_field_path, set_path
+from finmodel.report.t2_common import held_on, parse_path, plan_field_path, set_path
+from finmodel.report.t2_units import UNITS_LABEL, UNITS_VALUE, from_k
 from finmodel.report.xlsx_read import read_workbook
 
 __all__ = ["import_template2", "plan_to_toml"]
@@ -88,6 +94,32 @@ class _Reader:
         if not math.isfinite(float(v)):
             self.fail(ws, row, col, v, "not a finite number")
         return float(v)
+
+    def money_k(self, ws, row: int, col: int) -> float | None:
+        """A money cell of a £000 sheet, in £ (exactly: a decimal shift of the stored figure)."""
+        v = self.number(ws, row, col)
+        if v is None:
+            return None
+        gbp = from_k(v)
+        if not math.isfinite(gbp):
+            self.fail(ws, row, col, v, "too large (the cell is in £000)")
+        return gbp
+
+    def check_units(self) -> None:
+        """Refuse a workbook whose About sheet does not state this version's money units."""
+        ws = self.sheet(L.ABOUT)
+        row = self.find_row(ws, UNITS_LABEL, required=False)
+        if row is not None and (self.label(ws, row, 2) or "") == UNITS_VALUE:
+            return
+        vrow = self.find_row(ws, "finmodel version", required=False)
+        version = self.label(ws, vrow, 2) if vrow is not None else None
+        about = f" (its About sheet says finmodel {version})" if version else ""
+        raise ValueError(
+            f"{self.path}: sheet {L.ABOUT!r} has no {UNITS_LABEL!r} row stating that the money cells hold £000: the "
+            f"workbook was written before finmodel held £000 in them{about}; its Funding sources and Expenditure plan "
+            f"cells hold pounds under '(£000)' headers, so a figure typed there in £000 would be read 1000 times too "
+            f"small. It is not imported: write the workbook again with 'finmodel template2 PLAN' and make the changes "
+            f"in the new one")
 
     def yes_no(self, ws, row: int, col: int) -> bool | None:
         v = self.raw(ws, row, col)
@@ -156,6 +188,8 @@ class _Reader:
                 tokens = parse_path(path_text)
             except ValueError as exc:
                 self.fail(ws, row, 1, path_text, str(exc))
+            if held_on(tokens) != L.HELD_HERE:
+                self.fail(ws, row, 5, held, f"this input is held on the {held_on(tokens)!r} sheet; change it there")
             kind = self.label(ws, row, 6) or "text"
             value = self.assumption_value(ws, row, kind)
             if value is _SKIP:
@@ -205,7 +239,7 @@ class _Reader:
                 if v is not None:
                     c[key] = v
                 self.note(["contributions", i, key], ws, row, col)
-            amount = self.number(ws, row, 4)
+            amount = self.money_k(ws, row, 4)
             if amount is not None:
                 c["amount"] = amount
             self.note(["contributions", i, "amount"], ws, row, 4)
@@ -217,7 +251,7 @@ class _Reader:
             cols = self.year_cols(ws, year_hdr, r"(\d{4}/\d{2})", years)
             stated = {}
             for y in years:
-                v = self.number(ws, min_row, cols[y])
+                v = self.money_k(ws, min_row, cols[y])
                 self.note(["minimum_pool", "stated", y], ws, min_row, cols[y])
                 if v is not None:
                     stated[y] = v
@@ -256,7 +290,7 @@ class _Reader:
                 self.note(["schemes", i, key], ws, row, cols[label])
             spend = {}
             for y in years:
-                v = self.number(ws, row, spend_cols[y])
+                v = self.money_k(ws, row, spend_cols[y])
                 self.note(["schemes", i, "spend", y], ws, row, spend_cols[y])
                 if v is not None:
                     spend[y] = v
@@ -271,7 +305,7 @@ class _Reader:
             row = self.find_row(ws, label, tot)
             amount = {}
             for y in years:
-                v = self.number(ws, row, year_cols[y])
+                v = self.money_k(ws, row, year_cols[y])
                 self.note([head, "amount", y], ws, row, year_cols[y])
                 if v is not None:
                     amount[y] = v
@@ -284,13 +318,13 @@ class _Reader:
         cols = self.header_cols(ws, hdr)
         if "Benefit activity" not in cols:
             raise ValueError(f"{self.path}: sheet {ws.title!r} row {hdr}: no column headed 'Benefit activity'")
-        ben_cols = self.year_cols(ws, hdr, r"Benefits (\d{4}/\d{2}) \(£\)", years)
+        ben_cols = self.year_cols(ws, hdr, r"Benefits (\d{4}/\d{2}) \(£000\)", years)
         index = {sc.get("id"): i for i, sc in enumerate(schemes)}
         width = max(ben_cols.values())
         seen: set[str] = set()
         for row in self.block(ws, hdr, width):
             sid = self.text(ws, row, 1)
-            values = {y: self.number(ws, row, ben_cols[y]) for y in years}
+            values = {y: self.money_k(ws, row, ben_cols[y]) for y in years}
             activity = self.text(ws, row, cols["Benefit activity"])
             if sid is None:
                 if activity is None and all(v is None for v in values.values()):
@@ -385,7 +419,7 @@ class _Reader:
     def share_profile(self, ws, name: str, i: int) -> dict[str, float]:
         """A partner's share by year, read from its 'Share: NAME (%)' row under the 'Item' year header."""
         row = self.find_row(ws, f"Share: {name} (%)")
-        hdr = self.find_row(ws, "Item")
+        hdr = self.find_row(ws, L.RISK_ITEM_HEADER)
         profile: dict[str, float] = {}
         col = 2
         while isinstance(ws.cell(row=hdr, column=col).value, str) and "/" in ws.cell(row=hdr, column=col).value:
@@ -400,7 +434,7 @@ class _Reader:
 
 _SKIP = object()
 #: The sheets import reads; the others (model outputs, charts) are never parsed.
-SHEETS_READ = (L.ASSUMPTIONS, L.FUNDING, L.EXPENDITURE, L.BENEFITS, L.P4P, L.RISK)
+SHEETS_READ = (L.ASSUMPTIONS, L.FUNDING, L.EXPENDITURE, L.BENEFITS, L.P4P, L.RISK, L.ABOUT)
 
 
 def _col(col: int) -> str:
@@ -419,6 +453,7 @@ def import_template2(path: str | Path) -> dict:
     rd = _Reader(path)
     for name in SHEETS_READ:
         rd.sheet(name)
+    rd.check_units()
     data: dict[str, Any] = {"money_unit": "gbp"}
     assumed: dict[str, Any] = {}
     rd.assumptions(assumed)

@@ -43,6 +43,8 @@ P4P_REDUCTION_LABEL = "Planned reduction (%)"
 P4P_COST_LABEL = "Cost per non-elective admission (£)"
 METRICS_HEADER = "Metric"
 PARTNERS_HEADER = "Partner"
+#: Heads the year table of the Contingency and risk share sheet (partners' share rows are read under it).
+RISK_ITEM_HEADER = "Item (£)"
 #: Written in a partner's share cell when its share is a profile by year (in the share rows).
 SHARE_BY_YEAR = "by year"
 ASSUMPTIONS_HEADER = "Path"
@@ -141,3 +143,27 @@ def set_path(data: dict, tokens: list[Any], value: Any) -> None:
                 if not isinstance(node.get(str(tok)), (dict, list)):
                     node[str(tok)] = fresh
                 node = node[str(tok)]
+
+
+def held_on(tokens: list[Any]) -> str:
+    """Which sheet holds the input at ``tokens`` (HELD_HERE for the Assumptions sheet).
+
+    The writer puts each input on one sheet only; the importer refuses an Assumptions
+    row marked 'here' for an input that belongs to another sheet, so a figure held in
+    £000 on a structured sheet is never also read in £ from the Assumptions sheet.
+    """
+    head = tokens[0]
+    second = tokens[1] if len(tokens) > 1 else None
+    if head == "schemes" and len(tokens) > 2 and tokens[2] not in SCHEME_SHEET_FIELDS:
+        return HELD_HERE
+    if head in ("contributions", "schemes", "metrics"):
+        return {"contributions": FUNDING, "schemes": EXPENDITURE, "metrics": P4P}[head]
+    if tokens[:2] == ["minimum_pool", "stated"]:
+        return FUNDING
+    if head in ("social_care_protection", "care_act", "carers") and second == "amount":
+        return EXPENDITURE
+    if head == "p4p" and second in ("nel_baseline_by_quarter", "planned_reduction_pct", "cost_per_admission_gbp"):
+        return P4P
+    if head == "partners" and len(tokens) > 2 and tokens[2] != "commissioned":
+        return RISK
+    return HELD_HERE

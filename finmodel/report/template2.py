@@ -7,9 +7,10 @@ yellow and unlocked, calculated cells grey and locked, every sheet is protected
 Excel formulas over the input cells, each carrying the engine's value as its
 cached result (so readers that do not recalculate still see the numbers).
 
-Money is stored in pounds everywhere; the Funding sources and Expenditure plan
-sheets *display* it in £000 (the NHS template's unit) through the number format
-only.  Percentages that are plan inputs are stored in percent (60 means 60%),
+Money cells hold the unit their headers state: £000 on Funding sources,
+Expenditure plan and Benefits plan (the NHS template's unit: 7800 means
+£7,800,000), £ everywhere else; links from a £ sheet to a £000 cell multiply by
+1000 (see :mod:`finmodel.report.t2_units`).  Percentages that are plan inputs are stored in percent (60 means 60%),
 as in the plan file, so a workbook reads back to exactly the same plan.
 
 The Assumptions sheet lists every input of the plan by path, with its unit and
@@ -35,7 +36,8 @@ from finmodel.arrays import ACTIVITIES
 from finmodel.model import SHORTFALL_PARTS
 from finmodel.plan import STREAM_LABELS, Activity, AreaOfSpend, Commissioner, Plan, Stream
 from finmodel.report import t2_common as L
-from finmodel.report.t2_common import Key, format_path
+from finmodel.report.t2_common import Key, format_path, held_on
+from finmodel.report.t2_units import GBP_UNIT, K_UNIT, UNITS_LABEL, UNITS_VALUE, gbp_ref, to_k
 from finmodel.report.workbook_owner import AUTHOR
 from finmodel.report.xlsx_match import lookup_exact, sum_exact, text_literal
 from finmodel.report.xlsx_utils import (
@@ -166,24 +168,6 @@ def walk_plan(plan: Plan) -> list[tuple[list[Any], Any, str]]:
     return out
 
 
-def held_on(tokens: list[Any]) -> str:
-    """Which sheet holds the input at ``tokens`` (L.HELD_HERE for the Assumptions sheet)."""
-    head = tokens[0]
-    if head == "schemes" and len(tokens) > 2 and tokens[2] not in L.SCHEME_SHEET_FIELDS:
-        return L.HELD_HERE
-    if head in ("contributions", "schemes", "metrics"):
-        return {"contributions": L.FUNDING, "schemes": L.EXPENDITURE, "metrics": L.P4P}[head]
-    if tokens[:2] == ["minimum_pool", "stated"]:
-        return L.FUNDING
-    if head in ("social_care_protection", "care_act", "carers") and tokens[1] == "amount":
-        return L.EXPENDITURE
-    if head == "p4p" and tokens[1] in ("nel_baseline_by_quarter", "planned_reduction_pct", "cost_per_admission_gbp"):
-        return L.P4P
-    if head == "partners" and len(tokens) > 2 and tokens[2] != "commissioned":
-        return L.RISK
-    return L.HELD_HERE
-
-
 class _T2Styles(Styles):
     def __init__(self, wb):
         super().__init__(wb)
@@ -285,7 +269,7 @@ class _Builder:
     def funding(self) -> None:
         ws, s, plan, pool = self.ws[L.FUNDING], self.s, self.plan, self.r.pool
         self.title(ws, f"Funding sources: {plan.hwb.name}",
-                   "One line per contribution. Amounts are held in £ and shown in £000. Yellow cells are inputs; "
+                   "One line per contribution. Amounts are in £000 (7800 means £7,800,000). Yellow cells are inputs; "
                    "grey cells are calculated. Add lines in the blank yellow rows.")
         hdr = 3
         self.header(ws, hdr, [L.FUNDING_HEADER, "Organisation", "Stream", "Amount (£000)", "Source"])
@@ -298,7 +282,7 @@ class _Builder:
             self.text_in(ws, row, 0, c.year if c else None)
             self.text_in(ws, row, 1, c.organisation if c else None)
             self.text_in(ws, row, 2, c.stream.value if c else None)
-            self.num_in(ws, row, 3, c.amount if c else None, s.input_k)
+            self.num_in(ws, row, 3, to_k(c.amount) if c else None, s.input_k)
             self.text_in(ws, row, 4, c.source if c else None)
             if c:
                 self.record(["contributions", i, "amount"], L.FUNDING, row, 3)
@@ -313,7 +297,7 @@ class _Builder:
         r = last + 2
         write_text(ws, r, 0, L.TOTALS_LABEL, s.title)
         r += 1
-        self.header(ws, r, ["Stream code", "Stream"] + self.years)
+        self.header(ws, r, ["Stream code", f"Stream {K_UNIT}"] + self.years)
         year_hdr = r
         r += 1
         stream_rows = {}
@@ -323,7 +307,7 @@ class _Builder:
             k = list(Stream).index(stream)
             for y in range(self.Y):
                 f = "=" + sum_exact(amt_rng, (yr_rng, cell_ref(year_hdr, 2 + y)), (st_rng, f"$A${r + 1}"))
-                write_formula(ws, r, 2 + y, f, _f(pool.by_year_stream_gbp[0, y, k]), s.calc_k)
+                write_formula(ws, r, 2 + y, f, to_k(pool.by_year_stream_gbp[0, y, k]), s.calc_k)
             stream_rows[stream] = r
             r += 1
         # pool, minimum, margin
@@ -336,16 +320,16 @@ class _Builder:
         for y, label in enumerate(self.years):
             col = 2 + y
             write_formula(ws, pool_row, col, "=" + sum_exact(amt_rng, (yr_rng, cell_ref(year_hdr, col))),
-                          _f(pool.pool_gbp[0, y]), s.total_k)
+                          to_k(pool.pool_gbp[0, y]), s.total_k)
             if stated:
                 v = plan.minimum_pool.stated.get(label)
-                self.num_in(ws, min_row, col, v, s.input_k)
+                self.num_in(ws, min_row, col, None if v is None else to_k(v), s.input_k)
                 if v is not None:
                     self.record(["minimum_pool", "stated", Key(label)], L.FUNDING, min_row, col)
             else:
-                write_input_number(ws, min_row, col, _f(pool.minimum_gbp[0, y]), s.calc_k)
+                write_input_number(ws, min_row, col, to_k(pool.minimum_gbp[0, y]), s.calc_k)
             write_formula(ws, margin_row, col, f"={cell_ref(pool_row, col, False)}-{cell_ref(min_row, col, False)}",
-                          _f(pool.margin_gbp[0, y]), s.calc_k)
+                          to_k(pool.margin_gbp[0, y]), s.calc_k)
             define_name(self.wb, f"Pool_{_name_year(label)}", L.FUNDING, pool_row, col)
             define_name(self.wb, f"Minimum_{_name_year(label)}", L.FUNDING, min_row, col)
             self.refs[f"pool_{y}"] = cell_ref(pool_row, col, sheet=L.FUNDING)
@@ -356,18 +340,18 @@ class _Builder:
         for y in range(self.Y):
             col = 2 + y
             f = f"={cell_ref(stream_rows[Stream.dfg], col, False)}+{cell_ref(stream_rows[Stream.social_care_capital], col, False)}"
-            write_formula(ws, r, col, f, _f(pool.capital_gbp[0, y]), s.calc_k)
+            write_formula(ws, r, col, f, to_k(pool.capital_gbp[0, y]), s.calc_k)
             write_formula(ws, r + 1, col, f"={cell_ref(pool_row, col, False)}-{cell_ref(r, col, False)}",
-                          _f(pool.revenue_gbp[0, y]), s.calc_k)
+                          to_k(pool.revenue_gbp[0, y]), s.calc_k)
         r += 3
-        self.header(ws, r, ["Organisation", ""] + self.years)
+        self.header(ws, r, ["Organisation", K_UNIT] + self.years)
         org_hdr = r
         r += 1
         for o, org in enumerate(pool.organisations):
             write_text(ws, r, 0, org, s.text)
             for y in range(self.Y):
                 f = "=" + sum_exact(amt_rng, (yr_rng, cell_ref(org_hdr, 2 + y)), (org_rng, f"$A${r + 1}"))
-                write_formula(ws, r, 2 + y, f, _f(pool.by_year_org_gbp[0, y, o]), s.calc_k)
+                write_formula(ws, r, 2 + y, f, to_k(pool.by_year_org_gbp[0, y, o]), s.calc_k)
             r += 1
         r = self.template_contributions(ws, r + 1, org_hdr, amt_rng, yr_rng, org_rng, st_rng)
         ws.set_column(0, 0, 30)
@@ -385,8 +369,8 @@ class _Builder:
                     "categories": [L.FUNDING, year_hdr, 2, year_hdr, 1 + self.Y],
                     "values": [L.FUNDING, rr, 2, rr, 1 + self.Y],
                 })
-            chart.set_title({"name": "Pool by stream and year (£)"})
-            chart.set_y_axis({"num_format": "£#,##0,\"k\""})
+            chart.set_title({"name": "Pool by stream and year (£000)"})
+            chart.set_y_axis({"num_format": "#,##0"})
             ws.insert_chart(year_hdr, 3 + self.Y, chart, {"x_scale": 1.4, "y_scale": 1.2})
         self.finish(ws, hdr + 1, 0, hdr + 1)
 
@@ -404,8 +388,8 @@ class _Builder:
         c14, c15 = 2 + self.years.index("2014/15"), 2 + self.years.index("2015/16")
         write_text(ws, r, 0, "Contributions by organisation, as the NHS return lays them out", s.title)
         r += 1
-        self.header(ws, r, ["Organisation", "", "2014/15 spend on BCF schemes", "2015/16 minimum contribution",
-                            "2015/16 additional contribution", "2015/16 actual contribution"])
+        self.header(ws, r, ["Organisation", "", f"2014/15 spend on BCF schemes {K_UNIT}", f"2015/16 minimum contribution {K_UNIT}",
+                            f"2015/16 additional contribution {K_UNIT}", f"2015/16 actual contribution {K_UNIT}"])
         r += 1
         first = r
         additional = {Stream.additional_council, Stream.additional_ccg}
@@ -420,12 +404,12 @@ class _Builder:
             write_text(ws, r, 0, org, s.text)
             by = (org_rng, f"$A${r + 1}")
             y14, y15 = (yr_rng, cell_ref(org_hdr, c14)), (yr_rng, cell_ref(org_hdr, c15))
-            write_formula(ws, r, 2, "=" + sum_exact(amt_rng, y14, by), _f(v14), s.calc_k)
+            write_formula(ws, r, 2, "=" + sum_exact(amt_rng, y14, by), to_k(v14), s.calc_k)
             add = "+".join(sum_exact(amt_rng, y15, by, (st_rng, text_literal(a.value))) for a in sorted(additional, key=lambda a: a.value))
-            write_formula(ws, r, 4, f"={add}", _f(extra), s.calc_k)
-            write_formula(ws, r, 5, "=" + sum_exact(amt_rng, y15, by), _f(total), s.calc_k)
+            write_formula(ws, r, 4, f"={add}", to_k(extra), s.calc_k)
+            write_formula(ws, r, 5, "=" + sum_exact(amt_rng, y15, by), to_k(total), s.calc_k)
             if org in own_minimum:
-                ws.write_number(r, 3, _f(own_minimum[org]), s.calc_k)  # the allocation, a value (an input on Assumptions)
+                ws.write_number(r, 3, to_k(own_minimum[org]), s.calc_k)  # the allocation, a value (an input on Assumptions)
             else:
                 write_text(ws, r, 3, "not stated per organisation", s.text)
             r += 1
@@ -436,16 +420,16 @@ class _Builder:
             5: sum(c.amount for c in plan.contributions if c.year == "2015/16"),
         }
         for col in (2, 4, 5):
-            write_formula(ws, r, col, f"=SUM({range_ref(first, col, r - 1, col, absolute=False)})", _f(totals[col]), s.total_k)
+            write_formula(ws, r, col, f"=SUM({range_ref(first, col, r - 1, col, absolute=False)})", to_k(totals[col]), s.total_k)
         # the HWB's minimum, whatever its method (per organisation, stated or derived)
-        write_formula(ws, r, 3, "=Minimum_2015_16", _f(pool.minimum_gbp[0, y15i]), s.total_k)
+        write_formula(ws, r, 3, "=Minimum_2015_16", to_k(pool.minimum_gbp[0, y15i]), s.total_k)
         return r + 2
 
     # Expenditure plan -----------------------------------------------------------------
     def expenditure(self) -> None:
         ws, s, plan, pool, Y = self.ws[L.EXPENDITURE], self.s, self.plan, self.r.pool, self.Y
         self.title(ws, f"Expenditure plan: {plan.hwb.name}",
-                   "One line per scheme. Spend is held in £ and shown in £000. % NHS applies to joint commissions only.")
+                   "One line per scheme. Spend is in £000 (7800 means £7,800,000). % NHS applies to joint commissions only.")
         hdr = 3
         c_spend = 12
         c_total, c_source = c_spend + Y, c_spend + Y + 1
@@ -477,14 +461,14 @@ class _Builder:
             self.text_in(ws, row, 11, _yn(sc.nhs_out_of_hospital) if sc else None)
             for y, label in enumerate(self.years):
                 v = sc.spend.get(label) if sc else None
-                self.num_in(ws, row, c_spend + y, v, s.input_k)
+                self.num_in(ws, row, c_spend + y, None if v is None else to_k(v), s.input_k)
                 if v is not None:
                     self.record(["schemes", i, "spend", Key(label)], L.EXPENDITURE, row, c_spend + y)
             if sc and sc.nhs_share_pct is not None:
                 self.record(["schemes", i, "nhs_share_pct"], L.EXPENDITURE, row, 4)
             if sc:
                 write_formula(ws, row, c_total, f"=SUM({range_ref(row, c_spend, row, c_spend + Y - 1, False)})",
-                              _f(pool.scheme_spend_gbp[0, :, i].sum()), s.calc_k)
+                              to_k(pool.scheme_spend_gbp[0, :, i].sum()), s.calc_k)
             else:
                 ws.write_blank(row, c_total, None, s.calc_k)
             self.text_in(ws, row, c_source, sc.source if sc else None)
@@ -505,7 +489,7 @@ class _Builder:
         r = last + 2
         write_text(ws, r, 0, L.TOTALS_LABEL, s.title)
         r += 1
-        self.header(ws, r, ["Item", ""] + [""] * (c_spend - 2) + self.years)
+        self.header(ws, r, [f"Item {K_UNIT}", ""] + [""] * (c_spend - 2) + self.years)
         for y, label in enumerate(self.years):
             write_text(ws, r, c_spend + y, label, s.header)
         r += 1
@@ -521,10 +505,10 @@ class _Builder:
             return r - 1
 
         def formula(fn, cached_fn, fmt):
-            return lambda row, col, y: write_formula(ws, row, col, fn(row, col, y), _f(cached_fn(y)), fmt)
+            return lambda row, col, y: write_formula(ws, row, col, fn(row, col, y), cached_fn(y), fmt)
 
         spend_row = row_of("Total spend", formula(lambda row, col, y: f"=SUM({spend_rng(y)})",
-                                                  lambda y: pool.spend_gbp[0, y], s.total_k))
+                                                  lambda y: to_k(pool.spend_gbp[0, y]), s.total_k))
         for y, label in enumerate(self.years):
             define_name(self.wb, f"Spend_{_name_year(label)}", L.EXPENDITURE, spend_row, c_spend + y)
         area_rows = {}
@@ -532,26 +516,26 @@ class _Builder:
             write_text(ws, r, 1, area.value, s.text)
             area_rows[area] = row_of(f"Spend on {AREA_LABELS[area].lower()}", formula(
                 lambda row, col, y: "=" + sum_exact(spend_rng(y), (area_rng, f"$B${row + 1}")),
-                lambda y, a=a: pool.spend_by_area_gbp[0, y, a], s.calc_k))
+                lambda y, a=a: to_k(pool.spend_by_area_gbp[0, y, a]), s.calc_k))
         row_of("NHS-commissioned out-of-hospital spend", formula(
             lambda row, col, y: f'=SUMIFS({spend_rng(y)},{ooh_rng},"{L.YES}")',
-            lambda y: pool.nhs_out_of_hospital_gbp[0, y], s.calc_k))
+            lambda y: to_k(pool.nhs_out_of_hospital_gbp[0, y]), s.calc_k))
         row_of("NHS-commissioned spend (joint split by % NHS)", formula(
             lambda row, col, y: f'=SUMIFS({spend_rng(y)},{comm_rng},"ccg")'
                                 f'+SUMPRODUCT(({comm_rng}="joint")*{spend_rng(y)}*{nhs_rng})/100',
-            lambda y: pool.spend_nhs_commissioned_gbp[0, y], s.calc_k))
+            lambda y: to_k(pool.spend_nhs_commissioned_gbp[0, y]), s.calc_k))
         row_of("Council-commissioned spend (joint split by % council)", formula(
             lambda row, col, y: f'=SUMIFS({spend_rng(y)},{comm_rng},"council")'
                                 f'+SUMPRODUCT(({comm_rng}="joint")*{spend_rng(y)}*(100-{nhs_rng}))/100',
-            lambda y: pool.spend_council_commissioned_gbp[0, y], s.calc_k))
+            lambda y: to_k(pool.spend_council_commissioned_gbp[0, y]), s.calc_k))
         row_of("Protection of social care: schemes flagged", formula(
             lambda row, col, y: f'=SUMIFS({spend_rng(y)},{prot_rng},"{L.YES}")',
-            lambda y: pool.protection_schemes_gbp[0, y], s.calc_k))
+            lambda y: to_k(pool.protection_schemes_gbp[0, y]), s.calc_k))
 
         def inputs(mapping: dict, tokens_head: list[str]):
             def fn(row, col, y):
                 v = mapping.get(self.years[y])
-                self.num_in(ws, row, col, v, s.input_k)
+                self.num_in(ws, row, col, None if v is None else to_k(v), s.input_k)
                 if v is not None:
                     self.record(tokens_head + [Key(self.years[y])], L.EXPENDITURE, row, col)
             return fn
@@ -562,7 +546,7 @@ class _Builder:
                        if pool.pool_gbp[0, y] != 0 else 0.0) for y, l in enumerate(self.years)]
         row_of("Protection of social care: % of pool", formula(
             lambda row, col, y: f"=IF({self.refs[f'pool_{y}']}=0,0,{cell_ref(stated_row, col, False)}/{self.refs[f'pool_{y}']})",
-            lambda y: pct_cached[y], s.calc_pct))
+            lambda y: _f(pct_cached[y]), s.calc_pct))
         row_of(L.CARE_ACT_LABEL, inputs(plan.care_act.amount, ["care_act", "amount"]))
         self.share_row(ws, r, c_spend, "Care Act: proportionate share of the national £135m", pool.care_act_share_gbp)
         r += 1
@@ -572,12 +556,12 @@ class _Builder:
         fund = self.fund_ranges_sheet
         row_of("Reablement (CCG reablement stream contributed)", formula(
             lambda row, col, y: "=" + sum_exact(fund[2], (fund[0], text_literal(self.years[y])), (fund[1], '"ccg_reablement"')),
-            lambda y: pool.reablement_gbp[0, y], s.calc_k))
+            lambda y: to_k(pool.reablement_gbp[0, y]), s.calc_k))
         self.share_row(ws, r, c_spend, "Reablement: proportionate share of the national £300m", pool.reablement_share_gbp)
         r += 1
         row_of("Sources minus uses (pool less spend)", formula(
             lambda row, col, y: f"={self.refs[f'pool_{y}']}-{cell_ref(spend_row, col, False)}",
-            lambda y: pool.unallocated_gbp[0, y], s.total_k))
+            lambda y: to_k(pool.unallocated_gbp[0, y]), s.total_k))
         ws.set_column(0, 0, 12)
         ws.set_column(1, 1, 44)
         ws.set_column(2, c_spend - 1, 14)
@@ -594,8 +578,8 @@ class _Builder:
                 "categories": [L.EXPENDITURE, rows[0], 1, rows[-1], 1],
                 "values": [L.EXPENDITURE, rows[0], c_spend + y, rows[-1], c_spend + y],
             })
-        chart.set_title({"name": "Spend by area of spend (£)"})
-        chart.set_x_axis({"num_format": "£#,##0,\"k\""})
+        chart.set_title({"name": "Spend by area of spend (£000)"})
+        chart.set_x_axis({"num_format": "#,##0"})
         ws.insert_chart(last + 2, c_source + 1, chart, {"x_scale": 1.3, "y_scale": 1.3})
         self.finish(ws, hdr + 1, 2, hdr + 1)
 
@@ -604,7 +588,7 @@ class _Builder:
         for y in range(self.Y):
             v = _f(values[y])
             if math.isfinite(v):
-                write_input_number(ws, row, c0 + y, v, self.s.calc_k)
+                write_input_number(ws, row, c0 + y, to_k(v), self.s.calc_k)
             else:
                 write_text(ws, row, c0 + y, "n/a (no national shares)", self.s.calc_text)
 
@@ -612,13 +596,13 @@ class _Builder:
     def benefits(self) -> None:
         ws, s, plan, pool, out, Y = self.ws[L.BENEFITS], self.s, self.plan, self.r.pool, self.r.outputs, self.Y
         self.title(ws, f"Benefits plan: {plan.hwb.name}",
-                   "Benefits (savings) each scheme claims, per year, and the activity they reduce. "
+                   "Benefits (savings) each scheme claims, per year, in £000 (7800 means £7,800,000), and the activity they reduce. "
                    "The model's QIPP figures below are values from the engine.")
         hdr = 3
         c_b = 3
         c_tot, c_flag = c_b + Y, c_b + Y + 1
         self.header(ws, hdr, [L.BENEFITS_HEADER, "Scheme name", "Benefit activity"]
-                    + [f"Benefits {y} (£)" for y in self.years] + ["Total (£)", "Flag"])
+                    + [f"Benefits {y} {K_UNIT}" for y in self.years] + [f"Total {K_UNIT}", "Flag"])
         first = hdr + 1
         J = len(plan.schemes)
         last = first + J + L.SPARE_ROWS - 1
@@ -634,29 +618,29 @@ class _Builder:
             self.text_in(ws, row, 2, sc.benefit_activity.value if sc and sc.benefit_activity else None)
             for y, label in enumerate(self.years):
                 v = sc.benefits.get(label) if sc else None
-                self.num_in(ws, row, c_b + y, v, s.input)
+                self.num_in(ws, row, c_b + y, None if v is None else to_k(v), s.input_k)
                 if v is not None:
                     self.record(["schemes", i, "benefits", Key(label)], L.BENEFITS, row, c_b + y)
             if sc:
                 total = _f(pool.scheme_benefits_gbp[0, :, i].sum())
-                write_formula(ws, row, c_tot, f"=SUM({range_ref(row, c_b, row, c_b + Y - 1, False)})", total, s.calc)
+                write_formula(ws, row, c_tot, f"=SUM({range_ref(row, c_b, row, c_b + Y - 1, False)})", to_k(total), s.calc_k)
                 flag = "No benefit stated" if total == 0 else ("Benefit activity missing" if sc.benefit_activity is None else "")
                 write_formula(ws, row, c_flag,
                               f'=IF({cell_ref(row, c_tot, False)}=0,"No benefit stated",'
                               f'IF(C{row + 1}="","Benefit activity missing",""))', flag, s.calc_text)
             else:
-                ws.write_blank(row, c_tot, None, s.calc)
+                ws.write_blank(row, c_tot, None, s.calc_k)
                 ws.write_blank(row, c_flag, None, s.calc_text)
         add_list_validation(ws, first, 2, last, [a.value for a in Activity])
         r = last + 2
         write_text(ws, r, 0, L.TOTALS_LABEL, s.title)
         r += 1
-        self.header(ws, r, ["Item", "", ""] + self.years)
+        self.header(ws, r, [f"Item {K_UNIT}", "", ""] + self.years)
         r += 1
         write_text(ws, r, 0, "Total scheme benefits", s.bold)
         for y in range(Y):
             write_formula(ws, r, c_b + y, f"=SUM({range_ref(first, c_b + y, last, c_b + y, False)})",
-                          _f(pool.benefits_gbp[0, y]), s.total)
+                          to_k(pool.benefits_gbp[0, y]), s.total_k)
         r += 2
         write_text(ws, r, 0, "QIPP overlap by activity (model values: the same activity claimed by QIPP and by schemes, counted once)", s.bold)
         r += 1
@@ -666,13 +650,13 @@ class _Builder:
             for label, arr in blocks:
                 write_text(ws, r, 0, f"{label}: {ACTIVITY_LABELS[act.value]}", s.text)
                 for y in range(Y):
-                    write_input_number(ws, r, c_b + y, _f(arr[0, y, a]), s.calc)
+                    write_input_number(ws, r, c_b + y, to_k(arr[0, y, a]), s.calc_k)
                 r += 1
         for label, arr in (("Savings planned, counted once", out.savings_planned_gbp),
                            ("Savings delivered in this scenario", out.savings_delivered_gbp)):
             write_text(ws, r, 0, label, s.bold)
             for y in range(Y):
-                write_input_number(ws, r, c_b + y, _f(arr[0, y]), s.calc)
+                write_input_number(ws, r, c_b + y, to_k(arr[0, y]), s.calc_k)
             r += 1
         ws.set_column(0, 0, 14)
         ws.set_column(1, 1, 44)
@@ -698,7 +682,7 @@ class _Builder:
             write_text(ws, base_row, 0, L.P4P_BASELINE_LABEL, s.bold)
             write_text(ws, plan_row, 0, "Planned admissions avoided", s.bold)
             write_text(ws, act_row, 0, "Admissions avoided in this scenario (model)", s.text)
-            write_text(ws, rel_row, 0, "P4P released in this scenario (model)", s.text)
+            write_text(ws, rel_row, 0, "P4P released in this scenario (£, model)", s.text)
             for q in range(4):
                 write_input_number(ws, base_row, 1 + q, p.nel_baseline_by_quarter[q], s.input_count)
                 self.record(["p4p", "nel_baseline_by_quarter", q], L.P4P, base_row, 1 + q)
@@ -719,7 +703,7 @@ class _Builder:
             self.record(["p4p", "cost_per_admission_gbp"], L.P4P, cost_row, 1)
             r = cost_row + 1
             sum_row = r
-            write_text(ws, sum_row, 0, "P4P sum (held back)", s.bold)
+            write_text(ws, sum_row, 0, "P4P sum (held back) (£)", s.bold)
             if p.design == "revised":
                 write_formula(ws, sum_row, 1, f"=SUM({range_ref(base_row, 1, base_row, 4, False)})*B{red_row + 1}/100*B{cost_row + 1}",
                               _f(out.p4p_sum_gbp[0]), s.total)
@@ -728,14 +712,14 @@ class _Builder:
                 write_text(ws, sum_row, 2, "original design: the local performance element (engine value)", s.note)
             define_name(self.wb, "P4P_Sum", L.P4P, sum_row, 1)
             self.refs["p4p_sum"] = cell_ref(sum_row, 1, sheet=L.P4P)
-            write_text(ws, r + 1, 0, "Released", s.text)
+            write_text(ws, r + 1, 0, "Released (£)", s.text)
             write_formula(ws, r + 1, 1, f"=F{rel_row + 1}", _f(out.p4p_released_gbp[0]), s.calc)
-            write_text(ws, r + 2, 0, "Not released", s.text)
+            write_text(ws, r + 2, 0, "Not released (£)", s.text)
             write_formula(ws, r + 2, 1, f"=B{sum_row + 1}-B{r + 2}", _f(out.p4p_unreleased_gbp[0]), s.calc)
             self.refs["p4p_unreleased"] = cell_ref(r + 2, 1, sheet=L.P4P)
-            write_text(ws, r + 3, 0, "Not released: pays the acute trust (model)", s.text)
+            write_text(ws, r + 3, 0, "Not released: pays the acute trust (£, model)", s.text)
             write_input_number(ws, r + 3, 1, _f(out.p4p_to_acute_gbp[0]), s.calc)
-            write_text(ws, r + 4, 0, "Not released: NHS out-of-hospital services (model)", s.text)
+            write_text(ws, r + 4, 0, "Not released: NHS out-of-hospital services (£, model)", s.text)
             write_input_number(ws, r + 4, 1, _f(out.p4p_to_out_of_hospital_gbp[0]), s.calc)
             write_text(ws, r + 5, 0, f"Design: {p.design}; year {p.year}; credible case claimed: {_yn(p.credible_case_claimed)}", s.note)
             if p.design == "original":  # the 70% rule (domain.md section 5)
@@ -801,7 +785,7 @@ class _Builder:
         kinds = ["EA", "A&E", "Outpatients"]
         # yearly block first
         r = 3
-        self.header(ws, r, ["Item", ""] + self.years)
+        self.header(ws, r, [f"Item {GBP_UNIT}", ""] + self.years)
         year_hdr = r
         r += 1
         n_rows_top = C * 4 + 8
@@ -850,7 +834,7 @@ class _Builder:
         r = all_row + 1
         for label, arr, fmt in (("QIPP planned as written (model)", out.qipp_planned_gbp, s.calc),
                                 ("Full-year effect of the EA ramp (model)", out.qipp_full_year_effect_gbp, s.calc),
-                                ("Emergency admissions avoided (model)", out.ea_avoided, s.calc_count)):
+                                ("Emergency admissions avoided (model, a number)", out.ea_avoided, s.calc_count)):
             write_text(ws, r, 0, label, s.text)
             for y in range(Y):
                 write_input_number(ws, r, 2 + y, _f(arr[0, y]), fmt)
@@ -859,7 +843,7 @@ class _Builder:
         # monthly block
         write_text(ws, m_hdr - 1, 0, "Monthly profile (model values)", s.bold)
         self.header(ws, m_hdr, ["Month", "Financial year"]
-                    + [f"{c.name}: {k}" for c in q.cohorts for k in kinds] + ["Month total"])
+                    + [f"{c.name}: {k} {GBP_UNIT}" for c in q.cohorts for k in kinds] + [f"Month total {GBP_UNIT}"])
         first_month = date(plan.first_year, 4, 1)
         for m in range(n_months):
             row = m_first + m
@@ -924,7 +908,7 @@ class _Builder:
         write_text(ws, r + 1, 0, f"Share basis: {basis}; contingency basis: {rs.contingency_basis if rs else 'none'}; "
                                  f"underspend shared back: {_yn(rs.share_underspend) if rs else L.YES}", s.note)
         r += 3
-        self.header(ws, r, ["Item"] + self.years + ["Total"])
+        self.header(ws, r, [L.RISK_ITEM_HEADER] + self.years + ["Total"])
         hdr_row = r
         r += 1
         c0, c_tot = 1, 1 + Y
@@ -1090,7 +1074,7 @@ class _Builder:
         self.title(ws, f"Five-year profile: {plan.hwb.name}",
                    "Inputs link to the Assumptions sheet; CCG outturn after QIPP and the gaps are formulas.")
         r = 3
-        self.header(ws, r, ["Item"] + self.years)
+        self.header(ws, r, [f"Item {GBP_UNIT}"] + self.years)
         r += 1
         rows = {}
 
@@ -1209,21 +1193,22 @@ class _Builder:
             pkeys = sorted({k for v in summaries.values() for k in v if k.startswith("p") and k[1:].replace(".", "").isdigit()},
                            key=lambda k: float(k[1:]))
             stats += pkeys + ["max", "expected_shortfall"]
-            self.header(ws, r, ["Output"] + stats)
+            self.header(ws, r, [f"Output {GBP_UNIT}"] + stats)
             r += 1
             for name, res in summaries.items():
                 write_text(ws, r, 0, str(name), s.bold)
                 for j, st in enumerate(stats):
                     v = res.get(st)
                     if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
-                        write_input_number(ws, r, 1 + j, float(v), s.calc)
+                        write_input_number(ws, r, 1 + j, float(v), s.calc_count if st == "count" else s.calc)
                 r += 1
             r += 1
         tornado = sw.get("tornado") or []
         if tornado:
             write_text(ws, r, 0, f"Tornado: {sw.get('output', 'output')} at each input's low and high value", s.bold)
             r += 1
-            self.header(ws, r, ["Input", "Low input", "High input", "Output at low", "Output at high", "Swing"])
+            self.header(ws, r, ["Input", "Low input", "High input", f"Output at low {GBP_UNIT}", f"Output at high {GBP_UNIT}",
+                                f"Swing {GBP_UNIT}"])
             hdr = r
             r += 1
             items = sorted(tornado, key=lambda t: -abs(float(t.get("output_high", 0)) - float(t.get("output_low", 0))))
@@ -1252,6 +1237,7 @@ class _Builder:
         ws, s = self.ws[L.ASSUMPTIONS], self.s
         self.title(ws, "Assumptions: every input of the plan, with unit and source",
                    "Rows held 'here' are inputs read back by import-template2 (money in £, percentages in %). "
+                   "Links to the £000 sheets (Funding sources, Expenditure plan, Benefits plan) are shown here in £. "
                    "Rows held on another sheet link to that sheet's input cell; change them there. "
                    "A blank value means the plan has no figure.")
         self.header(ws, 3, [L.ASSUMPTIONS_HEADER, "Value", "Unit", "Source", "Held on", "Type"])
@@ -1282,7 +1268,8 @@ class _Builder:
                 cell = self.cells.get(path)
                 if cell is not None and isinstance(value, (int, float)) and not isinstance(value, bool):
                     sheet, rr, cc = cell
-                    write_formula(ws, row, 1, "=" + cell_ref(rr, cc, sheet=sheet), float(value),
+                    ref = cell_ref(rr, cc, sheet=sheet)
+                    write_formula(ws, row, 1, "=" + (gbp_ref(sheet, ref) if unit == "£" else ref), float(value),
                                   s.calc if unit == "£" else s.calc_number)
                     write_text(ws, row, 4, f"{sheet}!{xl_rowcol_to_cell(rr, cc)}", s.text)
                 else:
@@ -1309,7 +1296,7 @@ class _Builder:
             ("Scenario description", r.scenario.description or ""),
             ("Run at (UTC)", r.created_utc or ""),
             ("Workbook written at (UTC)", datetime.now(timezone.utc).isoformat(timespec="seconds")),
-            ("Money", "held in £; Funding sources and Expenditure plan show £000 through the number format only"),
+            (UNITS_LABEL, UNITS_VALUE),
         ]
         if self.sweep:
             rows.append(("Sweep seed", str(self.sweep.get("seed", "(not given)"))))
@@ -1348,8 +1335,8 @@ class _Builder:
         for y, label in enumerate(self.years):
             write_text(ws, r, 0, label, s.text)
             ny = _name_year(label)
-            write_formula(ws, r, 1, f"=Minimum_{ny}", _f(pool.minimum_gbp[0, y]), s.calc)
-            write_formula(ws, r, 2, f"=Pool_{ny}", _f(pool.pool_gbp[0, y]), s.calc)
+            write_formula(ws, r, 1, f"=Minimum_{ny}*1000", _f(pool.minimum_gbp[0, y]), s.calc)
+            write_formula(ws, r, 2, f"=Pool_{ny}*1000", _f(pool.pool_gbp[0, y]), s.calc)
             write_formula(ws, r, 3, f"=C{r + 1}-B{r + 1}", _f(pool.margin_gbp[0, y]), s.calc)
             r += 1
         r += 1

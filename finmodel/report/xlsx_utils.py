@@ -8,9 +8,11 @@ Conventions used throughout the workbook:
 * Calculated cells hold real Excel formulas *and* the engine's value as the
   formula's cached result, so a reader that does not recalculate (openpyxl,
   pandas, previewers) still sees the right numbers.
-* All money is stored in pounds. The "£000" formats only *display* pounds in
-  thousands (``£#,##0,``): the stored value, and so every formula, stays in
-  pounds, which rules out factor-of-1000 slips between cells.
+* A money cell holds the unit its header states: ``input``/``calc``/``total``
+  hold pounds (shown to the penny); ``input_k``/``calc_k``/``total_k`` hold
+  thousands of pounds (the number 7800 means £7,800,000), shown as a plain
+  thousands number (``#,##0;-#,##0``, no scaling comma: what is stored is what a
+  user types under a "(£000)" header). See :mod:`finmodel.report.t2_units`.
 * Free text is always written with ``write_string``: text beginning with
   ``=``, ``+``, ``-`` or ``@`` never becomes a formula, and strings are never
   auto-converted to numbers or URLs.
@@ -20,10 +22,11 @@ Rows and columns are zero-based, as in xlsxwriter.
 
 from __future__ import annotations
 
+import io
 import math
 import os
 import re
-import secrets
+import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from numbers import Integral, Real
 from pathlib import Path
@@ -61,7 +64,7 @@ INPUT_FILL = "#FFFF99"  # light yellow: a cell the user may change
 CALC_FILL = "#D9D9D9"  # light grey: calculated, locked
 HEADER_FILL = "#1F3864"  # dark blue header band
 GBP_FORMAT = "£#,##0.00"
-GBP_THOUSANDS_FORMAT = "£#,##0,"  # pounds stored, shown in £000
+GBP_THOUSANDS_FORMAT = "#,##0;-#,##0"  # the cell holds £000 (7800 = £7,800,000); no display scaling
 PCT_FORMAT = "0.0%"
 
 # Workbook options that stop xlsxwriter's ``write()`` from turning strings
@@ -87,7 +90,7 @@ def atomic_write_workbook(
 ) -> Path:
     """Build a workbook with ``build(wb)`` and move it into place atomically.
 
-    The workbook is written to ``.{name}.tmp-XXXXXXXX.xlsx`` in the target's
+    The workbook is built in memory, written to ``.{name}.XXXXXXXX.tmp.xlsx`` (``mkstemp``) in the target's
     directory and ``os.replace``-d over ``path`` only after a successful close,
     so ``path`` is either the old file or the complete new one. On any error
     the temporary file is removed and the exception re-raised. ``options``
@@ -97,21 +100,26 @@ def atomic_write_workbook(
     directory = target.parent
     if not directory.is_dir():
         raise FileNotFoundError(f"directory does not exist: {directory}")
-    tmp = directory / f".{target.name}.tmp-{secrets.token_hex(4)}.xlsx"
-    wb_options = {**SAFE_WORKBOOK_OPTIONS, **(options or {})}
+    wb_options = {**SAFE_WORKBOOK_OPTIONS, **(options or {}), "in_memory": True}
+    buffer = io.BytesIO()  # built in memory: xlsxwriter never opens a path an attacker could plant a link at
+    wb = xlsxwriter.Workbook(buffer, wb_options)
+    build(wb)
+    if not wb.fileclosed:
+        wb.close()
+    # mkstemp: O_CREAT|O_EXCL, a fresh unique name, never through a symlink
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp.xlsx", dir=directory)
+    tmp = Path(tmp_name)
     try:
-        wb = xlsxwriter.Workbook(str(tmp), wb_options)
-        build(wb)
-        if not wb.fileclosed:
-            wb.close()
-        with open(tmp, "rb") as fh:  # flush to disk before the rename
-            os.fsync(fh.fileno())
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(buffer.getvalue())
+            fh.flush()
+            os.fsync(fh.fileno())  # on disk before the rename
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, target)
     except BaseException:
-        try:
-            tmp.unlink()
-        except FileNotFoundError:
-            pass
+        tmp.unlink(missing_ok=True)
         raise
     return target
 
@@ -124,8 +132,8 @@ def atomic_write_workbook(
 class Styles:
     """The workbook's cell formats; create one per workbook.
 
-    ``input``/``calc`` show pounds to the penny; ``input_k``/``calc_k`` show
-    the same pound values in thousands (see module docstring). Inputs are
+    ``input``/``calc`` hold and show pounds to the penny; ``input_k``/``calc_k``
+    hold thousands of pounds (see module docstring). Inputs are
     unlocked, everything else locked.
     """
 

@@ -65,12 +65,12 @@ def test_edited_workbook_imports_with_the_edits(books, tmp_path):
     wb = load_workbook(books["luton"])
     fund = wb[L.FUNDING]
     assert fund["C5"].value == "nhs_transfer_s256"
-    fund["D5"] = 4_500_000  # change an amount
+    fund["D5"] = 4_500  # change an amount (£000)
     exp = wb[L.EXPENDITURE]
     row = 5 + len(load_plan(INPUTS / "luton.toml").schemes)  # first spare row
     assert exp.cell(row, 1).value is None
     values = ["L9", "Falls prevention", "community_health", "joint", 40, None, "Community provider", "ccg_minimum",
-              "new", "Yes", "No", "Yes", None, 250_000]
+              "new", "Yes", "No", "Yes", None, 250]  # spend in £000
     for col, v in enumerate(values, start=1):
         if v is not None:
             exp.cell(row, col, v)
@@ -78,7 +78,7 @@ def test_edited_workbook_imports_with_the_edits(books, tmp_path):
     ben = wb[L.BENEFITS]
     ben.cell(row, 1, "L9")
     ben.cell(row, 3, "emergency_admissions")
-    ben.cell(row, 5, 90_000)
+    ben.cell(row, 5, 90)  # £000
     edited = tmp_path / "edited.xlsx"
     wb.save(edited)
 

@@ -71,8 +71,8 @@ def test_sheets_in_order(books):
 def test_inputs_yellow_unlocked_and_calcs_grey_locked(luton_wb):
     ws = luton_wb[L.FUNDING]
     amount = ws["D5"]
-    assert amount.value == 4_400_000 and amount.fill.fgColor.rgb == YELLOW and amount.protection.locked is False
-    assert amount.number_format == "£#,##0,"  # pounds shown in £000
+    assert amount.value == 4_400 and amount.fill.fgColor.rgb == YELLOW and amount.protection.locked is False
+    assert amount.number_format == "#,##0;-#,##0"  # the cell holds £000 (4,400 = £4,400,000)
     sheet, coord = next(iter(luton_wb.defined_names["Pool_2015_16"].destinations))
     pool = luton_wb[sheet][coord.replace("$", "")]
     assert str(pool.value).startswith("=SUMPRODUCT(--EXACT(")  # exact match, never a pattern
@@ -170,5 +170,5 @@ def test_funding_table_shows_each_organisations_own_minimum(tmp_path):
             if row and row[0] in ("NHS Luton CCG", "Luton Borough Council", "NHS Bedfordshire CCG") and len(row) > 3:
                 if row[3] is not None and not (isinstance(row[3], str) and row[3].startswith("=")):
                     found[row[0]] = row[3]
-    assert found["NHS Luton CCG"] == 13_720_000 and found["Luton Borough Council"] == 1_416_000
+    assert found["NHS Luton CCG"] == 13_720 and found["Luton Borough Council"] == 1_416  # £000
     assert found["NHS Bedfordshire CCG"] == "not stated per organisation"

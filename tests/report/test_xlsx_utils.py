@@ -15,7 +15,7 @@ INJECTION = ["=1+1", "+44 1582", "-5", "@SUM(A1)", "=HYPERLINK(\"http://x\")",
 
 
 def _no_temp_files(directory: Path) -> bool:
-    return not [p for p in directory.iterdir() if ".tmp-" in p.name]
+    return not [p for p in directory.iterdir() if ".tmp" in p.name]
 
 
 def _build_sample(wb) -> None:
@@ -216,14 +216,23 @@ def test_atomic_write_failure_during_close_cleans_up(tmp_path):
     def build(wb):
         wb.add_worksheet("S")
 
-        def half_written_store():
-            Path(wb.filename).write_bytes(b"PK partial")
+        def failing_store():
             raise OSError("disk full")
 
-        wb._store_workbook = half_written_store  # close() fails mid-write
+        wb._store_workbook = failing_store  # close() fails
 
     with pytest.raises(Exception, match="disk full"):
         xu.atomic_write_workbook(tmp_path / "out.xlsx", build)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_atomic_write_failure_while_writing_the_file_cleans_up(tmp_path, monkeypatch):
+    def full_disk(fd):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(xu.os, "fsync", full_disk)  # the temporary file is half on disk when this fails
+    with pytest.raises(OSError, match="disk full"):
+        xu.atomic_write_workbook(tmp_path / "out.xlsx", _build_sample)
     assert list(tmp_path.iterdir()) == []
 
 

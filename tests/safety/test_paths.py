@@ -286,3 +286,15 @@ def test_sweep_n_limit_through_the_cli(sandbox, capsys):
     err = capsys.readouterr().err
     assert "300" in err and "Traceback" not in err
     assert not (sandbox / "outputs").exists()
+
+
+def test_workbook_temporary_file_never_follows_a_planted_link(tmp_path):
+    """The workbook is built in memory and written through mkstemp: links planted at likely names are untouched."""
+    from finmodel.report.xlsx_utils import atomic_write_workbook
+
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    for name in (".book.xlsx.tmp", ".book.xlsx.tmp.xlsx", ".book.xlsx.tmp-00000000.xlsx"):
+        (tmp_path / name).symlink_to(victim)
+    atomic_write_workbook(tmp_path / "book.xlsx", lambda wb: wb.add_worksheet("S").write(0, 0, "x"))
+    assert victim.read_text() == "keep me" and zipfile.is_zipfile(tmp_path / "book.xlsx")

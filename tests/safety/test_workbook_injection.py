@@ -111,7 +111,7 @@ def test_actual_contributions_by_organisation(books, recalculated):
     book, plan = books["names"]
     fresh = cell_values(recalculated)
     ws = load_workbook(book)[L.FUNDING]
-    head = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 6).value == "2015/16 actual contribution")
+    head = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 6).value == "2015/16 actual contribution (£000)")
     expected = {org: 0.0 for org in plan.organisations}
     for c in plan.contributions:
         if c.year == "2015/16":
@@ -119,14 +119,14 @@ def test_actual_contributions_by_organisation(books, recalculated):
     got = {}
     row = head + 1
     while ws.cell(row, 1).value != "Total":
-        got[ws.cell(row, 1).value] = fresh[(L.FUNDING, f"F{row}")]
+        got[ws.cell(row, 1).value] = fresh[(L.FUNDING, f"F{row}")] * 1000  # the sheet holds £000
         row += 1
     assert set(got) == set(expected) == {"NHS*", "NHS Luton CC?", "<Z", "=1", "~x"}
     for org, amount in expected.items():
         assert got[org] == pytest.approx(amount, abs=0.01), org
     total = sum(expected.values())
     assert total == pytest.approx(15_136_000 + 40_000)  # Luton's £15,136,000 plus the two added lines
-    assert fresh[(L.FUNDING, f"F{row}")] == pytest.approx(total, abs=0.01)
+    assert fresh[(L.FUNDING, f"F{row}")] * 1000 == pytest.approx(total, abs=0.01)
 
 
 def test_no_plan_text_is_a_criterion(books):
