@@ -295,9 +295,11 @@ def cmd_import_template2(args: argparse.Namespace, console: Console) -> int:
     try:
         data = import_template2(args.workbook)
     except (ValueError, OSError) as exc:
-        print(f"finmodel: cannot import {args.workbook}: {exc}", file=sys.stderr)
-        return 2
+        return _fail(f"cannot import: {exc}", EXIT_BAD_INPUT)  # the message names the file
     text = plan_to_toml(data)
+    if args.against:
+        # with the TOML on stdout, the changes go to stderr so stdout stays a valid plan
+        _print_changes(args.against, data, args.workbook, console if args.out else Console(stderr=True, emoji=False))
     if args.out:
         out = Path(args.out)
         if out.exists() and not out.is_dir() and not out.is_symlink() and out.resolve() == Path(args.workbook).resolve():
@@ -308,6 +310,27 @@ def cmd_import_template2(args: argparse.Namespace, console: Console) -> int:
     else:
         sys.stdout.write(text)
     return 0
+
+
+def _print_changes(against: str, data: dict, workbook: str, out: Console) -> None:
+    """What the workbook changed against the plan it came from, in that plan's units."""
+    from finmodel.plan import load_plan, plan_from_dict
+    from finmodel.report.plan_diff import in_plan_units, plan_changes
+
+    old = load_plan(against)
+    new = plan_from_dict(data, workbook)
+    changes = plan_changes(old, new)
+    if not changes:
+        out.print(f"No change against {esc(against)}.")
+        return
+    table = Table(title=f"Changes against {esc(against)} ({len(changes)}; money in the plan's unit)", title_justify="left")
+    for col in ("input", "was", "now", "unit"):
+        table.add_column(col, justify="left" if col == "input" else "right")
+    for c in changes:
+        old_v, new_v, unit = in_plan_units(c, old)
+        table.add_row(esc(c.path), "(added)" if c.old is None else esc(f"{old_v:,.10g}" if isinstance(old_v, float) else old_v),
+                      "(removed)" if c.new is None else esc(f"{new_v:,.10g}" if isinstance(new_v, float) else new_v), unit)
+    out.print(table)
 
 
 def cmd_sweep(args: argparse.Namespace, console: Console) -> int:
@@ -464,6 +487,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("workbook", help="the .xlsx file")
     p.add_argument("--out", help="write the plan to this file instead of printing it")
     p.add_argument("--force", action="store_true", help="replace --out if it exists")
+    p.add_argument("--against", metavar="PLAN", help="list every input the workbook changes against this plan "
+                   "(old and new value, money in the plan's unit)")
     p.set_defaults(func=cmd_import_template2)
 
     p = sub.add_parser("check", help="validate a plan and print the assurance checks",

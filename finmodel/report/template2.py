@@ -47,12 +47,7 @@ from finmodel.report.xlsx_utils import (
 
 __all__ = ["write_template2"]
 
-MONEY_FIELDS = {
-    "amount", "stated", "spend", "benefits", "cap", "commissioned", "investment", "other_net_qipp",
-    "transformation_fund", "ccg_outturn_before_qipp", "asc_net_budget", "asc_demographic_pressure",
-    "asc_savings_target", "asc_funding_change", "performance_pool", "contingency",
-    "demographic_growth_above_plan",
-}
+from finmodel.report.plan_diff import MONEY_FIELDS  # noqa: E402  (one list of the plan's money fields)
 #: Mapping fields whose keys are not financial years.
 NON_YEAR_MAPS = {"overrides_pct", "metrics_actual", "assumptions"}
 AREA_LABELS = {
