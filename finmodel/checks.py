@@ -148,9 +148,31 @@ def check_sources_equal_uses(pool: PoolResult) -> Check:
     return Check("sources_equal_uses", question, "Green", f"Pool fully planned: {totals}.")
 
 
+def placeholder_paths(node, path: str = "") -> list[str]:
+    """Where the plan still says FILL IN (a skeleton from `finmodel new`), e.g. 'contributions[0].source'."""
+    from finmodel.new_plan import PLACEHOLDER
+
+    if isinstance(node, dict):
+        return [p for k, v in node.items() for p in placeholder_paths(v, f"{path}.{k}" if path else str(k))]
+    if isinstance(node, list):
+        return [p for i, v in enumerate(node) for p in placeholder_paths(v, f"{path}[{i}]")]
+    return [path] if isinstance(node, str) and PLACEHOLDER in node else []
+
+
+def check_placeholders(plan: Plan) -> Check | None:
+    """Red while any figure of a skeleton plan is still a placeholder; None (not asked) once none is left."""
+    paths = placeholder_paths(plan.model_dump(mode="json"))
+    if not paths:
+        return None
+    shown = ", ".join(paths[:6]) + (f" and {len(paths) - 6} more" if len(paths) > 6 else "")
+    return Check("placeholders", "Is every figure of the plan filled in, with its source?", "Red",
+                 f"{len(paths)} placeholders still say FILL IN: {shown}.")
+
+
 def pool_checks(plan: Plan, pool: PoolResult) -> list[Check]:
     """The pool-level assurance checks, in the order assurers ask them."""
-    return [
+    placeholders = check_placeholders(plan)
+    return ([placeholders] if placeholders else []) + [
         check_minimum_pooled(pool),
         check_costs_and_benefits(plan, pool),
         check_care_act(pool),

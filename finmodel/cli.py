@@ -29,7 +29,7 @@ from finmodel.atomic import check_file_replaceable, write_file_atomically
 from finmodel.engine import RunResult, run
 from finmodel.shipped import default_plan
 from finmodel.errors import EXIT_BAD_INPUT, EXIT_ENVIRONMENT, FinmodelError, InputError
-from finmodel.output_paths import check_out_target, output_dir
+from finmodel.output_paths import check_out_target, output_dir, slug
 from finmodel.plan import PlanError
 from finmodel.report import tables
 from finmodel.report.output import OUTPUTS_DIR, default_run_dir, write_run
@@ -433,6 +433,26 @@ def cmd_compare(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def cmd_new(args: argparse.Namespace, console: Console) -> int:
+    from finmodel.new_plan import skeleton
+    from finmodel.plan import plan_from_dict
+    from finmodel.plan_text import name_chars
+
+    try:
+        name_chars(args.name)
+    except ValueError as exc:
+        raise InputError(f"HWB name {args.name!r}: {exc}") from None
+    text = skeleton(args.name, args.ons_code)
+    import tomllib
+
+    plan_from_dict(tomllib.loads(text), "(new plan)")  # the skeleton must be a valid plan (the ONS code is checked here)
+    out = Path(args.out) if args.out else Path("inputs") / f"{slug(args.name.lower().replace(' ', '_'))}.toml"
+    write_file_atomically(out, text.encode("utf-8"), force=args.force)
+    console.print(f"New plan for {esc(args.name)} written to {esc(out)}: replace every FILL IN, then "
+                  f"`finmodel check {esc(out)}`.")
+    return 0
+
+
 def cmd_scenarios(args: argparse.Namespace, console: Console) -> int:
     from finmodel.scenario import load_scenario
 
@@ -535,6 +555,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="replace the --out folder even if finmodel did not write it")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None, help="progress bar (default: on for n >= 100,000)")
     p.set_defaults(func=cmd_sweep)
+
+    p = sub.add_parser("new", help="write a skeleton plan to start from",
+                       description="Write a commented plan with every required section, the stream names and two "
+                       "years, each figure a FILL IN placeholder that `finmodel check` reports until it is filled in.")
+    p.add_argument("name", help='the Health and Wellbeing Board, e.g. "Luton"')
+    p.add_argument("--ons-code", required=True, help="the HWB's ONS code, e.g. E06000032")
+    p.add_argument("--out", help="plan file to write; default inputs/<name>.toml (never replaced without --force)")
+    p.add_argument("--force", action="store_true", help="replace --out if it exists")
+    p.set_defaults(func=cmd_new)
 
     p = sub.add_parser("scenarios", help="list the named scenarios", description="List the scenarios shipped in scenarios/.")
     p.set_defaults(func=cmd_scenarios)

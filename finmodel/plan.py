@@ -614,7 +614,7 @@ def _check_references(plan: Plan, problems: list) -> None:
         for y in plan.years[:2]:
             if y not in plan.minimum_pool.stated:
                 problems.append((f"minimum_pool.stated.{y}", "(missing)", "a stated minimum needs a figure for each BCF year"))
-    elif plan.national_shares is None:
+    elif plan.minimum_pool.method == "derived" and plan.national_shares is None:
         problems.append(("national_shares", "(missing)", "a derived minimum needs the HWB's national shares"))
     fixed = [p.share_pct for p in plan.partners]
     if plan.partners and all(x is not None for x in fixed):
