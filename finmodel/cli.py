@@ -368,7 +368,11 @@ def print_sweep(doc: dict, console: Console) -> None:
     console.print(f"[bold]Sweep[/bold] of {doc['plan']} under {doc['scenario']}: {doc['method']}, n = {doc['n']:,}, "
                   f"seed {doc['seed']}, {doc['elapsed_s']:.1f} s.  Figures in £000.")
     risk = doc.get("risk") or {}
-    if "prob_shortfall_exceeds_contingency" in risk:
+    if "prob_shortfall_exceeds_contingency" in risk and doc["method"] == "grid":
+        console.print(f"Unweighted grid (every combination of input levels counts once; not probabilities): shortfall "
+                      f"above the contingency at {risk['prob_shortfall_exceeds_contingency']:.1%} of grid points, an "
+                      f"unfunded gap at {risk['prob_unfunded_gap']:.1%}; mean over the grid £{risk['mean_shortfall_gbp']/1000:,.1f}k")
+    elif "prob_shortfall_exceeds_contingency" in risk:
         console.print(f"P(shortfall > contingency) = {risk['prob_shortfall_exceeds_contingency']:.1%};  "
                       f"P(unfunded gap) = {risk['prob_unfunded_gap']:.1%};  mean shortfall £{risk['mean_shortfall_gbp']/1000:,.1f}k;  "
                       f"expected shortfall of the worst 5% £{risk['expected_shortfall_worst_5pct_gbp']/1000:,.1f}k")

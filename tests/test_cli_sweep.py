@@ -87,3 +87,18 @@ def test_sweep_save_samples_refusals_exit_2_before_the_sweep(tmp_path):
     res = finmodel("sweep", LUTON, "-n", "100", "--save-samples", existing, "--out", tmp_path / "o")
     assert res.returncode == 2 and _one_line(res.stderr) and "already exists" in res.stderr
     assert existing.read_text() == "not finmodel's\n" and not (tmp_path / "o").exists()
+
+
+def test_grid_results_are_not_called_probabilities(tmp_path):
+    import json as _json
+    import subprocess as _sp
+    import sys as _sys
+
+    from tests.support.plans import LUTON as _LUTON, REPO as _REPO
+
+    out = _sp.run([_sys.executable, "-m", "finmodel", "sweep", str(_LUTON), "--method", "grid", "-n", "200",
+                   "--out", str(tmp_path / "g")], capture_output=True, text=True, cwd=_REPO, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "Unweighted grid" in out.stdout and "P(shortfall" not in out.stdout
+    doc = _json.loads((tmp_path / "g" / "summary.json").read_text())
+    assert doc["risk_weighting"].startswith("shares of an unweighted grid")

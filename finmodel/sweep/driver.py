@@ -239,6 +239,9 @@ class SweepResult:
             "elapsed_s": self.elapsed_s,
             "sweep": self.spec.to_dict(),
             "risk": self.risk,
+            # a grid weighs every combination of levels equally: its "probabilities" are shares of grid points
+            "risk_weighting": ("shares of an unweighted grid of input levels, not probabilities" if self.method == "grid"
+                               else "probabilities over the sampled distributions"),
             "outputs": self.summary,
             "tornado": self.tornado,
             "break_even": self.break_even,
