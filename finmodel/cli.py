@@ -365,8 +365,8 @@ def cmd_sweep(args: argparse.Namespace, console: Console) -> int:
 
 
 def print_sweep(doc: dict, console: Console) -> None:
-    console.print(f"[bold]Sweep[/bold] of {doc['plan']} under {doc['scenario']}: {doc['method']}, n = {doc['n']:,}, "
-                  f"seed {doc['seed']}, {doc['elapsed_s']:.1f} s.  Figures in £000.")
+    console.print(f"[bold]Sweep[/bold] of {esc(doc['plan'])} under {esc(doc['scenario'])}: {doc['method']}, n = {doc['n']:,}, "
+                  f"seed {doc['seed']}, {doc['elapsed_s']:.1f} s on {esc(doc['backend'])}.  Figures in £000.")
     risk = doc.get("risk") or {}
     if "prob_shortfall_exceeds_contingency" in risk and doc["method"] == "grid":
         console.print(f"Unweighted grid (every combination of input levels counts once; not probabilities): shortfall "

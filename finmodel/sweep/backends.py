@@ -310,6 +310,17 @@ class DaskSession:
         self.client = client
         self.cluster = cluster
 
+    def describe(self) -> str:
+        """'tcp://127.0.0.1:8786, 2 workers, 4 threads' (a LocalCluster says so)."""
+        try:
+            info = self.client.scheduler_info()
+            workers = info.get("workers", {})
+            threads = sum(int(w.get("nthreads", 0)) for w in workers.values())
+            where = info.get("address", "?") + (" (local cluster)" if self.cluster is not None else "")
+            return f"{where}, {len(workers)} workers, {threads} threads"
+        except Exception:  # a description must never fail a finished sweep
+            return "scheduler details unavailable"
+
     def close(self) -> None:
         try:
             self.client.close()

@@ -502,7 +502,7 @@ def _run(base: _Base, method: str, n_run: int, levels, seed: int, chunk_size: in
         n=n_run,
         seed=seed,
         chunk_size=chunk_size,
-        backend=backend,
+        backend=backend if session is None else f"dask: {session.describe()}",
         spec=spec,
         summaries=summaries,
         summary=summary,

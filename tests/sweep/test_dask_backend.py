@@ -23,3 +23,6 @@ def test_dask_local_cluster_equals_local_run():
         assert (a._cnt == b._cnt).all(), name
         assert rb == ra, name  # every figure, bit for bit (see tests/sweep/test_exact_chunks.py)
     assert dask.risk["prob_shortfall_exceeds_contingency"] == local.risk["prob_shortfall_exceeds_contingency"]
+    # the run says where it ran: the scheduler, its workers and threads
+    assert local.backend == "local"
+    assert dask.backend.startswith("dask: ") and "(local cluster), 2 workers" in dask.backend and "threads" in dask.backend
