@@ -276,7 +276,7 @@ def test_cli_exits_2_with_one_line(kind, hostile, hang_guard, capsys):
     assert main(["import-template2", str(path)]) == 2
     out, err = capsys.readouterr()
     assert out == ""
-    assert err.count("\n") == 1 and err.startswith(f"finmodel: cannot import {path}: ")
+    assert err.count("\n") == 1 and err.startswith(f"finmodel: cannot import: {path}: ")
     assert "Traceback" not in err and "root:" not in err
 
 
