@@ -233,7 +233,7 @@ def write_file_atomically(path: Path, data: bytes, force: bool = False,
     check_file_replaceable(path, force, ours)
     make_parent(path.parent)
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp" + path.suffix, dir=path.parent)
     except OSError as exc:
         raise EnvironmentFailure(f"cannot write {path}: {exc.strerror}") from None
     tmp = Path(tmp_name)

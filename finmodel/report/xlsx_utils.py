@@ -26,7 +26,6 @@ import io
 import math
 import os
 import re
-import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from numbers import Integral, Real
 from pathlib import Path
@@ -106,22 +105,11 @@ def atomic_write_workbook(
     build(wb)
     if not wb.fileclosed:
         wb.close()
-    # mkstemp: O_CREAT|O_EXCL, a fresh unique name, never through a symlink
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp.xlsx", dir=directory)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(buffer.getvalue())
-            fh.flush()
-            os.fsync(fh.fileno())  # on disk before the rename
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return target
+    # through mkstemp (a fresh unique name, never a planted link) and a rename; whether finmodel
+    # may replace what is at ``target`` is the caller's decision (the CLI checks it first)
+    from finmodel.atomic import write_file_atomically
+
+    return write_file_atomically(target, buffer.getvalue(), force=True)
 
 
 # --------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import pytest
 
 from finmodel.csvsafe import FORMULA_TRIGGERS, neutralise
 from finmodel.plan import PlanError, plan_from_dict
-from tests.support.cli import run_cli
+from tests.support.cli import is_number, run_cli
 from tests.support.plans import LUTON, write_toml
 
 HOSTILE = {
@@ -38,12 +38,6 @@ def hostile_luton() -> dict:
     return data
 
 
-def _is_number(cell: str) -> bool:
-    try:
-        float(cell)
-    except ValueError:
-        return False
-    return True
 
 
 def test_neutralise_prefixes_formula_text_and_leaves_numbers():
@@ -63,7 +57,7 @@ def test_no_csv_cell_from_a_run_can_run_as_a_formula(sandbox, tmp_path):
             for row in csv.reader(fh):
                 for cell in row:
                     if cell.startswith(FORMULA_TRIGGERS):
-                        assert _is_number(cell), f"{f.name}: {cell!r} would run as a formula"
+                        assert is_number(cell), f"{f.name}: {cell!r} would run as a formula"
                     seen.add(cell)
     # the names are there, as text a spreadsheet shows rather than runs
     assert "'" + HOSTILE["scheme"] in seen and "'" + HOSTILE["metric"] in seen

@@ -10,6 +10,7 @@ import re
 
 from finmodel.csvsafe import FORMULA_TRIGGERS
 from finmodel.sweep.driver import outputs_of_names, run_sweep
+from tests.support.cli import is_number
 from tests.support.plans import LUTON
 
 NAMES = ['=HYPERLINK("http://example.com/x","click")', "+1", "@SUM(A1)", "-1"]
@@ -33,12 +34,6 @@ def _toml_str(s: str) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"').replace("\r", "\\r").replace("\n", "\\n") + '"'
 
 
-def _is_number(cell: str) -> bool:
-    try:
-        float(cell)
-    except ValueError:
-        return False
-    return True
 
 
 def test_no_csv_cell_is_a_formula(tmp_path):
@@ -56,7 +51,7 @@ def test_no_csv_cell_is_a_formula(tmp_path):
         assert len({len(r) for r in rows}) == 1, f"{path.name}: rows of different lengths (a broken line?)"
         for row in rows:
             for cell in row:
-                if _is_number(cell):
+                if is_number(cell):
                     negative_numbers += cell.startswith("-")
                     continue
                 assert not cell.startswith(FORMULA_TRIGGERS), (path.name, cell)
