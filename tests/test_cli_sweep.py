@@ -102,3 +102,20 @@ def test_grid_results_are_not_called_probabilities(tmp_path):
     assert "Unweighted grid" in out.stdout and "P(shortfall" not in out.stdout
     doc = _json.loads((tmp_path / "g" / "summary.json").read_text())
     assert doc["risk_weighting"].startswith("shares of an unweighted grid")
+
+
+def test_sweep_csvs_hold_money_to_the_penny(tmp_path):
+    import csv as _csv
+
+    from finmodel.sweep.driver import run_sweep
+    from tests.support.plans import LUTON as _LUTON
+
+    run_sweep(_LUTON, "luton-sensitivity", "lhs", 3000, seed=2).write(tmp_path / "s")
+    for name in ("outputs.csv", "tornado.csv", "break_even.csv"):
+        with open(tmp_path / "s" / name, newline="") as fh:
+            for row in _csv.DictReader(fh):
+                money = [v for k, v in row.items() if k.endswith("_gbp") or ("_gbp" in row.get("output", "")
+                                                                            and k not in ("output", "count"))]
+                for v in money:
+                    if v:
+                        assert len(v.split(".")[1]) <= 2 if "." in v else True, (name, row, v)

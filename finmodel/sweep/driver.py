@@ -41,6 +41,7 @@ and ``unfunded_gap_total`` (first pound unfunded; often flat at 0, then no root)
 from __future__ import annotations
 
 import csv
+import re
 import json
 import math
 import time
@@ -311,7 +312,21 @@ def _write_csv(path: Path, rows: list[dict]) -> None:
         w = csv.writer(fh)
         w.writerow([neutralise(k) for k in fields])
         for r in rows:
-            w.writerow(["" if r.get(k) is None else neutralise(r[k]) for k in fields])
+            w.writerow(["" if r.get(k) is None else neutralise(_penny(r, k)) for k in fields])
+
+
+#: Statistics of an output row of outputs.csv that are in the output's own unit.
+_STAT_COLUMNS = ("mean", "std", "min", "max", "expected_shortfall_worst_5pct")
+
+
+def _penny(row: dict, column: str):
+    """Money to the penny, as the run's CSVs (no 4425300.000000006): a column named *_gbp, or a
+    statistic of an output named *_gbp; inputs, counts and probabilities keep every digit."""
+    value = row[column]
+    if not isinstance(value, float):
+        return value
+    money_stat = "_gbp" in str(row.get("output", "")) and (column in _STAT_COLUMNS or re.fullmatch(r"p[\d.]+", column))
+    return round(value, 2) if column.endswith("_gbp") or money_stat else value
 
 
 # --------------------------------------------------------------------------- bounds
