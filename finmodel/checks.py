@@ -1,7 +1,7 @@
 """Financial assurance checks: the finance questions of the national BCF review.
 
 Each check returns a Red/Amber/Green rating and a one-line reason with the
-numbers (domain.md section 8; seed 000 shows the assurers' questions and seed 004
+numbers (docs/SOURCES.md §8; seed 000 shows the assurers' questions and seed 004
 the regional RAG summary).  Checks read a computed :class:`PoolResult` (first
 scenario, ``[0]``) and the plan; they do not compute money themselves beyond
 simple comparisons.

@@ -212,7 +212,7 @@ def _p4p_step(inputs: ModelInputs, n: int):
 def performance_money_factor(inputs: ModelInputs, overall_achievement_frac) -> np.ndarray | float:
     """1 where the performance money may fund the contingency, 0 where it may not.
 
-    Original design (domain.md section 5): at 70% or more of plan across the metrics
+    Original design (docs/SOURCES.md §5): at 70% or more of plan across the metrics
     the performance money may fund the contingency; below 70% it may not (a recovery
     plan is needed), so a ``p4p_sum`` or ``p4p_unreleased`` contingency is 0 and the
     shortfall falls to the partners' shares and caps, then the unfunded gap.  The

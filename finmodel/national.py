@@ -1,5 +1,5 @@
 """National BCF totals by year and stream, shipped as data with sources
-(``finmodel/data/national_totals.toml``; domain.md section 2)."""
+(``finmodel/data/national_totals.toml``; docs/SOURCES.md §2)."""
 
 from __future__ import annotations
 

@@ -100,7 +100,7 @@ class _Model(BaseModel):
 
 
 class Stream(str, Enum):
-    """A funding stream of the pool (domain.md section 2)."""
+    """A funding stream of the pool (docs/SOURCES.md §2)."""
 
     nhs_transfer_s256 = "nhs_transfer_s256"
     ccg_minimum = "ccg_minimum"
@@ -335,7 +335,7 @@ class Cohort(_Model):
 
 
 class Qipp(_Model):
-    """The CCG's QIPP savings modelled by cohort (domain.md section 4, seed 003)."""
+    """The CCG's QIPP savings modelled by cohort (docs/SOURCES.md §4, seed 003)."""
 
     marginal_rate_pct: Pct = Field(default=30.0, description="EAs avoided valued at this % of full tariff")
     outpatient_reduction_pct: Pct = Field(default=10.0, description="flat fall in outpatient appointments [%]")
@@ -348,7 +348,7 @@ class Qipp(_Model):
 
 
 class FiveYear(_Model):
-    """The five-year financial context (domain.md section 7, seed 003)."""
+    """The five-year financial context (docs/SOURCES.md §7, seed 003)."""
 
     transformation_fund: dict[str, Money] = Field(default_factory=dict)
     ccg_outturn_before_qipp: dict[str, SignedMoney] = Field(
@@ -364,7 +364,7 @@ class FiveYear(_Model):
 
 
 class P4P(_Model):
-    """Payment for performance (domain.md section 5)."""
+    """Payment for performance (docs/SOURCES.md §5)."""
 
     design: Literal["revised", "original"] = "revised"
     year: str = "2015/16"
@@ -379,7 +379,7 @@ class P4P(_Model):
 
 
 class RiskShare(_Model):
-    """How a shortfall is met (domain.md section 6)."""
+    """How a shortfall is met (docs/SOURCES.md §6)."""
 
     contingency_basis: Literal["p4p_unreleased", "p4p_sum", "stated", "none"] = Field(
         default="p4p_unreleased",

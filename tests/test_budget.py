@@ -129,7 +129,7 @@ def test_central_bedfordshire_totals():
 def test_national_totals_carry_their_sources():
     from finmodel.national import national_amount_gbp, national_totals
 
-    # domain.md section 2: 1.9 + 1.1 + 0.13 + 0.3 + 0.22 + 0.134 = £3.784bn in 2015/16 (Care Act £135m inside the £1.9bn)
+    # docs/SOURCES.md §2: 1.9 + 1.1 + 0.13 + 0.3 + 0.22 + 0.134 = £3.784bn in 2015/16 (Care Act £135m inside the £1.9bn)
     counted = sum(l.amount_gbp for l in national_totals() if l.year == "2015/16" and l.within is None)
     assert counted == pytest.approx(3_784_000_000)
     assert national_amount_gbp("2015/16", Stream.care_act_revenue) == 135_000_000

@@ -2,7 +2,7 @@
 
 At 70% or more of plan across the metrics the performance money may fund the
 contingency; below 70% it may not (a recovery plan is needed), so the shortfall
-falls to the partners and then the unfunded gap (domain.md section 5, public).
+falls to the partners and then the unfunded gap (docs/SOURCES.md §5, public).
 
 Hand-worked plan: the mini plan, original design, a performance element of
 £1,000,000, one metric with baseline 100 and target 200 (higher is better), one

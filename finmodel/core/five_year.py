@@ -1,4 +1,4 @@
-"""The five-year system picture (domain.md section 7, seed 003).
+"""The five-year system picture (docs/SOURCES.md §7, seed 003).
 
 Shapes ``(n, Y)``, money in £.  Sign convention: an outturn is positive for a
 surplus and negative for a deficit; a gap is positive when money is missing.

@@ -1,6 +1,6 @@
 """Payment for performance (P4P): the performance-related part of the BCF.
 
-Two designs are modelled (domain.md section 5):
+Two designs are modelled (docs/SOURCES.md §5):
 
 * the **revised design** ([public] revised BCF guidance, July 2014): the
   performance money is the planned reduction in total non-elective (emergency)
@@ -42,16 +42,16 @@ __all__ = [
 ]
 
 #: Expected minimum planned reduction in non-elective admissions (revised design,
-#: [public] revised BCF guidance July 2014; domain.md section 5).
+#: [public] revised BCF guidance July 2014; docs/SOURCES.md §5).
 MINIMUM_AMBITION_FRAC = 0.035
 
 #: Share of plan achieved at or above which the performance money may fund the
-#: contingency (original design, [public]; domain.md section 5).
+#: contingency (original design, [public]; docs/SOURCES.md §5).
 CONTINGENCY_THRESHOLD_FRAC = 0.70
 
 #: National split of the original £1bn performance element: £250m April 2015 on
 #: national conditions, £250m April 2015 on 2014/15 metrics, £500m October 2015 on
-#: metrics ([seed 002, public]; domain.md section 5).
+#: metrics ([seed 002, public]; docs/SOURCES.md §5).
 ORIGINAL_DESIGN_SHARES_FRAC = (250.0 / 1000.0, 250.0 / 1000.0, 500.0 / 1000.0)
 
 
@@ -72,7 +72,7 @@ def p4p_sum_gbp(baseline_nel_admissions_pa, planned_reduction_frac, cost_per_adm
     returns the broadcast shape.  Units: admissions per year, fraction, £ per
     admission -> £.
 
-    Source: domain.md section 5, [public] revised BCF guidance July 2014 (the sum
+    Source: docs/SOURCES.md §5, [public] revised BCF guidance July 2014 (the sum
     is planned admissions avoided x average cost of a non-elective admission; the
     usual £1,490 is an input, not a constant here).
     """
@@ -90,7 +90,7 @@ def planned_admissions_avoided(baseline_by_quarter, planned_reduction_frac):
     Shapes: ``baseline_by_quarter`` ``(n, 4)`` (admissions per quarter);
     ``planned_reduction_frac`` ``(n,)`` or scalar.  Returns ``(n, 4)`` admissions.
 
-    Source: domain.md section 5, [public] revised BCF guidance July 2014 (one
+    Source: docs/SOURCES.md §5, [public] revised BCF guidance July 2014 (one
     planned reduction applied to each quarter's baseline).
     """
     baseline = np.asarray(baseline_by_quarter, dtype=np.float64)
@@ -112,7 +112,7 @@ def quarterly_achievement_frac(planned_avoided_by_quarter, actual_avoided_by_qua
 
     Shapes: both ``(n, 4)`` admissions avoided.  Returns ``(n, 4)`` fraction.
 
-    Source: domain.md section 5, [public] revised BCF guidance July 2014 (release
+    Source: docs/SOURCES.md §5, [public] revised BCF guidance July 2014 (release
     "in proportion to the reduction achieved").
     """
     planned = np.asarray(planned_avoided_by_quarter, dtype=np.float64)
@@ -139,7 +139,7 @@ def quarterly_release_gbp(p4p_sum_gbp, planned_avoided_by_quarter, actual_avoide
     ``actual_avoided_by_quarter`` ``(n, 4)`` admissions avoided (negative actual =
     admissions grew).  Returns ``(n, 4)`` £.
 
-    Source: domain.md section 5, [public] revised BCF guidance July 2014 (held back
+    Source: docs/SOURCES.md §5, [public] revised BCF guidance July 2014 (held back
     and released quarterly in proportion to the reduction achieved).
     """
     planned = np.asarray(planned_avoided_by_quarter, dtype=np.float64)
@@ -162,7 +162,7 @@ def unreleased_gbp(p4p_sum_gbp, released_by_quarter_gbp):
     (as returned by :func:`quarterly_release_gbp`).  Returns ``(n,)`` £, >= 0 when
     the release came from :func:`quarterly_release_gbp`.
 
-    Source: domain.md section 5, [public] revised BCF guidance July 2014.
+    Source: docs/SOURCES.md §5, [public] revised BCF guidance July 2014.
     """
     released_total_gbp = np.asarray(released_by_quarter_gbp, dtype=np.float64).sum(axis=-1)
     return np.asarray(p4p_sum_gbp, dtype=np.float64) - released_total_gbp
@@ -184,7 +184,7 @@ def admissions_not_avoided_cost_gbp(planned_avoided, actual_avoided, cost_per_ad
     Shapes: any broadcastable shapes, e.g. ``(n, 4)``, ``(n, 4)``, ``(n,)``-as-column
     or scalar.  Units: admissions, £ per admission -> £.
 
-    Source: domain.md section 5, [public] revised BCF guidance July 2014 (unearned
+    Source: docs/SOURCES.md §5, [public] revised BCF guidance July 2014 (unearned
     money "pays the hospital for the admissions that were not avoided").
     """
     shortfall_admissions = np.subtract(planned_avoided, actual_avoided, dtype=np.float64)
@@ -204,7 +204,7 @@ def unreleased_split_gbp(unreleased_gbp, cost_of_admissions_not_avoided_gbp):
     ``(to_acute_gbp, to_out_of_hospital_gbp)``, each of the broadcast shape, £.
     ``unreleased_gbp`` is expected to be >= 0.
 
-    Source: domain.md section 5, [public] revised BCF guidance July 2014 (what is
+    Source: docs/SOURCES.md §5, [public] revised BCF guidance July 2014 (what is
     not earned pays the hospital for admissions not avoided, or NHS-commissioned
     out-of-hospital services).
     """
@@ -225,7 +225,7 @@ def below_minimum_ambition(planned_reduction_frac, minimum_frac=MINIMUM_AMBITION
     A plan exactly at the minimum is not flagged.  Shapes: ``(n,)`` or any shape;
     returns a bool array of that shape.
 
-    Source: domain.md section 5, [public] revised BCF guidance July 2014 (expected
+    Source: docs/SOURCES.md §5, [public] revised BCF guidance July 2014 (expected
     minimum 3.5% unless the HWB makes a credible case).
     """
     return np.asarray(planned_reduction_frac, dtype=np.float64) < minimum_frac
@@ -249,7 +249,7 @@ def original_design_split_gbp(performance_pool_gbp):
     ``(april_2015_conditions_gbp, april_2015_metrics_gbp, october_2015_metrics_gbp)``
     each of the input shape, £.
 
-    Source: domain.md section 5 ([seed 002, public]: £250m April 2015 for progress
+    Source: docs/SOURCES.md §5 ([seed 002, public]: £250m April 2015 for progress
     on national conditions, £250m for 2014/15 metrics, £500m October 2015).
     """
     pool = np.asarray(performance_pool_gbp, dtype=np.float64)
@@ -275,7 +275,7 @@ def achievement_frac(baseline, target, actual, higher_is_better):
     broadcasts (e.g. baseline and target ``(n_metrics,)``); ``higher_is_better`` a
     bool or bool array ``(n_metrics,)``.  Returns ``(n, n_metrics)`` fraction.
 
-    Source: domain.md section 5 (baseline and target per metric; Luton's table
+    Source: docs/SOURCES.md §5 (baseline and target per metric; Luton's table
     [seed 000]), [public] original BCF performance design.
     """
     baseline_arr = np.asarray(baseline, dtype=np.float64)
@@ -303,7 +303,7 @@ def overall_achievement_frac(achievement_by_metric_frac, weights=None):
     Shapes: ``achievement_by_metric_frac`` ``(n, n_metrics)``; ``weights``
     ``(n_metrics,)`` or ``(n, n_metrics)``.  Returns ``(n,)`` fraction.
 
-    Source: domain.md section 5 ("achieved 70% or more of its plan", [public]).
+    Source: docs/SOURCES.md §5 ("achieved 70% or more of its plan", [public]).
     """
     achievement = np.clip(np.asarray(achievement_by_metric_frac, dtype=np.float64), 0.0, 1.0)
     if weights is None:
@@ -321,7 +321,7 @@ def contingency_funding_allowed(overall_achievement_frac, threshold_frac=CONTING
 
     Shapes: ``(n,)`` or any shape; returns a bool array of that shape.
 
-    Source: domain.md section 5, [public] (70% or more of plan: the performance
+    Source: docs/SOURCES.md §5, [public] (70% or more of plan: the performance
     money could fund the contingency; below 70% a recovery plan was needed).
     """
     return np.asarray(overall_achievement_frac, dtype=np.float64) >= threshold_frac

@@ -2,7 +2,7 @@
 
 Shapes: ``n`` scenarios on axis 0, ``Y`` financial years, ``S`` funding streams,
 ``K`` contribution lines, ``J`` schemes, ``G`` groups (organisations, areas of
-spend, ...).  Money in £ (float64).  Source of the rules: domain.md sections 2-3.
+spend, ...).  Money in £ (float64).  Source of the rules: docs/SOURCES.md §2-3.
 """
 
 from __future__ import annotations

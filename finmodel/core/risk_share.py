@@ -1,6 +1,6 @@
 """Risk share: who pays a shortfall in the pooled budget (the waterfall).
 
-For one year and ``n`` scenarios the waterfall is (domain.md section 6, [public]):
+For one year and ``n`` scenarios the waterfall is (docs/SOURCES.md §6, [public]):
 
 1. the **contingency** held back in the pool (often equal to the P4P sum) absorbs a
    positive shortfall first;
@@ -95,7 +95,7 @@ def pro_rata_shares_frac(commissioned_gbp):
     Shapes: ``(n, p)`` or ``(p,)`` £; returns the same shape, fractions summing to
     1 per row.
 
-    Source: domain.md section 6 ([public]: split "pro rata to what each
+    Source: docs/SOURCES.md §6 ([public]: split "pro rata to what each
     commissions").
     """
     commissioned = np.asarray(commissioned_gbp, dtype=np.float64)
@@ -116,7 +116,7 @@ def contingency_used_gbp(shortfall_gbp, contingency_gbp):
     An underspend (negative shortfall) uses none.  Shapes: ``(n,)`` £ each (or
     broadcastable, ``contingency_gbp >= 0``); returns the broadcast shape, £.
 
-    Source: domain.md section 6 ([public]: a contingency held back in the pool,
+    Source: docs/SOURCES.md §6 ([public]: a contingency held back in the pool,
     often equal to the P4P sum, absorbs a shortfall first).
     """
     shortfall = np.asarray(shortfall_gbp, dtype=np.float64)
@@ -205,7 +205,7 @@ def allocate_with_caps_gbp(amount_gbp, shares_frac, caps_gbp):
     ``np.inf`` = uncapped.  Returns ``(n, p)`` £ payments, each ``0 <= payment_k <=
     cap_k``.
 
-    Source: domain.md section 6 ([public]: split by agreed percentages or pro rata,
+    Source: docs/SOURCES.md §6 ([public]: split by agreed percentages or pro rata,
     with caps at each partner's contribution; what no one covers is an unfunded
     gap).
     """
@@ -225,7 +225,7 @@ def unfunded_gap_gbp(amount_gbp, payments_gbp):
     ``unfunded_gap`` up to floating-point rounding (the waterfall keeps the exact
     running remainder, so a fully funded row has a gap of exactly 0).
 
-    Source: domain.md section 6 ("what no one covers is an unfunded gap").
+    Source: docs/SOURCES.md §6 ("what no one covers is an unfunded gap").
     """
     amount = np.asarray(amount_gbp, dtype=np.float64)
     return amount - np.asarray(payments_gbp, dtype=np.float64).sum(axis=-1)
@@ -254,7 +254,7 @@ def waterfall_gbp(shortfall_gbp, contingency_gbp, shares_frac, caps_gbp, share_u
     ``(n, p)`` or ``(p,)`` £, ``np.inf`` = uncapped.  Returns a
     :class:`WaterfallResult` of ``(n,)`` and ``(n, p)`` arrays.
 
-    Source: domain.md section 6 ([seed 000, 002]; [public] common mechanisms:
+    Source: docs/SOURCES.md §6 ([seed 000, 002]; [public] common mechanisms:
     contingency first, then partners by shares with caps, then an unfunded gap).
     """
     shortfall = np.atleast_1d(np.asarray(shortfall_gbp, dtype=np.float64))
@@ -306,7 +306,7 @@ def waterfall_by_year_gbp(shortfall_gbp, contingency_gbp, shares_frac, caps_gbp,
     ``(n, n_years, p)`` (a profile by year).  Returns a :class:`WaterfallResult`
     of ``(n, n_years)`` arrays and ``partner_payments`` ``(n, n_years, p)``.
 
-    Source: domain.md section 6 ([public]: fixed or variable share profiles).
+    Source: docs/SOURCES.md §6 ([public]: fixed or variable share profiles).
     """
     shortfall = np.asarray(shortfall_gbp, dtype=np.float64)
     if shortfall.ndim != 2:

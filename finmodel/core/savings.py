@@ -1,4 +1,4 @@
-"""Savings counted once: scheme benefits against QIPP (domain.md section 4, seed 000).
+"""Savings counted once: scheme benefits against QIPP (docs/SOURCES.md §4, seed 000).
 
 Assurers asked for "arrangements to measure the impact of BCF schemes that will not
 be double counting QIPP plans".  Where a BCF scheme's benefits and a QIPP line claim

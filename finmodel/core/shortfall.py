@@ -6,7 +6,7 @@ broadcast are accepted.  A positive shortfall is a pressure on the pool; a negat
 one is an underspend (things went better than planned).
 
 The shortfall feeds the risk share (:mod:`finmodel.core.risk_share`): the
-contingency absorbs it first, then the partners (domain.md section 6).
+contingency absorbs it first, then the partners (docs/SOURCES.md §6).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def undelivered_savings_gbp(planned_savings_gbp, delivered_savings_gbp):
     Negative when more was saved than planned (an underspend).  Shapes: ``(n,
     n_years)`` £ or broadcastable; returns the broadcast shape, £.
 
-    Source: domain.md sections 4 and 6 (scheme benefits and QIPP savings; "who pays
+    Source: docs/SOURCES.md §4, §6 (scheme benefits and QIPP savings; "who pays
     if activity does not change as planned", [seed 000, 002]).
     """
     return np.subtract(planned_savings_gbp, delivered_savings_gbp, dtype=np.float64)
@@ -54,7 +54,7 @@ def excess_admissions_cost_gbp(planned_admissions, actual_admissions, cost_per_a
     Shapes: ``(n, n_years)`` admissions and £ per admission, or broadcastable;
     returns the broadcast shape, £.
 
-    Source: domain.md sections 5 and 6 (stress tests must include admissions that
+    Source: docs/SOURCES.md §5, §6 (stress tests must include admissions that
     grow).
     """
     excess_admissions = np.subtract(actual_admissions, planned_admissions, dtype=np.float64)
@@ -71,7 +71,7 @@ def beds_not_closed_cost_gbp(beds_not_closed, days_open, cost_per_bed_day_gbp):
     Shapes: ``(n, n_years)`` beds, days in the year the beds stay open, £ per
     bed-day, or broadcastable; returns the broadcast shape, £.
 
-    Source: domain.md section 6 (Luton's plan closes at least 60 elderly care beds;
+    Source: docs/SOURCES.md §6 (Luton's plan closes at least 60 elderly care beds;
     if that fails the beds must still be funded, [seed 000]).
     """
     bed_days = np.multiply(beds_not_closed, days_open, dtype=np.float64)
@@ -106,7 +106,7 @@ def demographic_pressure_above_plan_gbp(actual_pressure_gbp, planned_pressure_gb
     Negative when growth was below plan.  Shapes: ``(n, n_years)`` £ or
     broadcastable; returns the broadcast shape, £.
 
-    Source: domain.md sections 6 and 7 (the growing population's care, [seed 000];
+    Source: docs/SOURCES.md §6, §7 (the growing population's care, [seed 000];
     Luton's adult social care demographic pressures £11.5m to 2017/18, [seed 003]).
     """
     return np.subtract(actual_pressure_gbp, planned_pressure_gbp, dtype=np.float64)
@@ -122,7 +122,7 @@ def total_shortfall_gbp(*components_gbp):
     Shapes: each component ``(n, n_years)`` £ or broadcastable; returns the
     broadcast shape, £.  At least one component is required.
 
-    Source: domain.md section 6 (the shortfall the risk share must cover).
+    Source: docs/SOURCES.md §6 (the shortfall the risk share must cover).
     """
     if not components_gbp:
         raise ValueError("total_shortfall_gbp needs at least one component")

@@ -717,7 +717,7 @@ class _Builder:
             write_text(ws, r + 4, 0, "Not released: NHS out-of-hospital services (£, model)", s.text)
             write_input_number(ws, r + 4, 1, _f(out.p4p_to_out_of_hospital_gbp[0]), s.calc)
             write_text(ws, r + 5, 0, f"Design: {p.design}; year {p.year}; credible case claimed: {_yn(p.credible_case_claimed)}", s.note)
-            if p.design == "original":  # the 70% rule (domain.md section 5)
+            if p.design == "original":  # the 70% rule (docs/SOURCES.md §5)
                 overall = float(out.metrics_overall_frac[0])
                 write_text(ws, r + 6, 0, "Metrics achieved, share of plan (model)", s.text)
                 ws.write_number(r + 6, 1, overall, s.calc_pct)

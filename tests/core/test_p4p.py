@@ -1,4 +1,4 @@
-"""Hand-worked checks of finmodel.core.p4p (domain.md section 5)."""
+"""Hand-worked checks of finmodel.core.p4p (docs/SOURCES.md §5)."""
 
 import numpy as np
 import pytest

@@ -1,5 +1,5 @@
 """Hand-worked checks, invariants and a reference implementation for
-finmodel.core.risk_share (domain.md section 6)."""
+finmodel.core.risk_share (docs/SOURCES.md §6)."""
 
 import math
 

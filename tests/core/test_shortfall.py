@@ -1,4 +1,4 @@
-"""Hand-worked checks of finmodel.core.shortfall (domain.md sections 4-6)."""
+"""Hand-worked checks of finmodel.core.shortfall (docs/SOURCES.md §4-6)."""
 
 import numpy as np
 import pytest
