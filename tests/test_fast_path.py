@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from finmodel.arrays import model_inputs
-from finmodel.model import _FastRoute, evaluate
+from finmodel.fast_route import FastRoute as _FastRoute
+from finmodel.model import evaluate
 from finmodel.plan import plan_from_dict, read_toml
 from tests.support.plans import LUTON, PENNY
 

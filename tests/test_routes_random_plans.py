@@ -1,6 +1,6 @@
 """Every route equals the reference on random PLANS crossed with random swept inputs.
 
-The fast routes (``model._FastRoute`` behind ``evaluate`` for n > 1, and the headline
+The fast routes (``fast_route.FastRoute`` behind ``evaluate`` for n > 1, and the headline
 kernel ``kernel.evaluate_headline`` that sweeps use) are exact re-arrangements of
 ``model._evaluate_general``.  tests/test_fast_path.py and tests/test_kernel.py check
 that on the shipped plan's shape; here the plans themselves are random
