@@ -260,6 +260,8 @@ def cmd_compare(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_new(args: argparse.Namespace, console: Console) -> int:
+    import tomllib
+
     from finmodel.new_plan import skeleton
     from finmodel.plan import plan_from_dict
     from finmodel.plan_text import name_chars
@@ -269,8 +271,6 @@ def cmd_new(args: argparse.Namespace, console: Console) -> int:
     except ValueError as exc:
         raise InputError(f"HWB name {args.name!r}: {exc}") from None
     text = skeleton(args.name, args.ons_code)
-    import tomllib
-
     plan_from_dict(tomllib.loads(text), "(new plan)")  # the skeleton must be a valid plan (the ONS code is checked here)
     out = Path(args.out) if args.out else Path("inputs") / f"{slug(args.name.lower().replace(' ', '_'))}.toml"
     write_file_atomically(out, text.encode("utf-8"), force=args.force)

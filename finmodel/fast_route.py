@@ -1,6 +1,6 @@
 """The fast route of ``evaluate`` for n > 1 scenarios.
 
-``evaluate`` for n > 1 scenarios.  Same formulas as :func:`_evaluate_general` (the
+Same formulas as :func:`_evaluate_general` (the
 reference, kept as the single source of truth and used for n == 1), organised for
 speed; tests/test_fast_path.py checks the two agree to the penny on random inputs.
 

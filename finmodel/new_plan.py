@@ -25,6 +25,13 @@ def skeleton(hwb_name: str, ons_code: str) -> str:
     ccg, council = f"NHS {hwb_name} CCG", f"{hwb_name} Council"
     streams = "\n".join(f"#   {s.value:<22} {label}" for s, label in STREAM_LABELS.items())
     fill = _q(f"{PLACEHOLDER}: the published figure, or 'assumption: why'")
+    # one line per (year, organisation, stream): what it must put in, and what it does
+    lines = [("2014/15", "NHS England (s256 transfer)", "nhs_transfer_s256"), ("2015/16", ccg, "ccg_minimum"),
+             ("2015/16", council, "dfg")]
+    minimum_lines = ",\n".join(f"  {{ year = {_q(y)}, organisation = {_q(o)}, stream = {_q(st)}, amount = 1, "
+                               f"source = {fill} }}" for y, o, st in lines)
+    contribution_blocks = "\n\n".join(f"[[contributions]]\nyear = {_q(y)}\norganisation = {_q(o)}\n"
+                                       f"stream = {_q(st)}\namount = 1\nsource = {fill}" for y, o, st in lines)
     return f'''# Better Care Fund plan: {hwb_name} Health and Wellbeing Board.
 # Written by `finmodel new`.  Every figure below is a placeholder whose source says
 # "{PLACEHOLDER}"; `finmodel check` is Red on "placeholders" until each has a real figure
@@ -57,32 +64,11 @@ share_in_hwb_pct = 100.0         # share of this CCG's BCF contribution that fal
 method = "by_organisation"       # or "stated" (one figure a year) or "derived" (needs [national_shares])
 source = {fill}
 by_organisation = [
-  {{ year = "2014/15", organisation = "NHS England (s256 transfer)", stream = "nhs_transfer_s256", amount = 1, source = {fill} }},
-  {{ year = "2015/16", organisation = {_q(ccg)}, stream = "ccg_minimum", amount = 1, source = {fill} }},
-  {{ year = "2015/16", organisation = {_q(council)}, stream = "dfg", amount = 1, source = {fill} }},
+{minimum_lines}
 ]
 
 # What each organisation puts in, by year and stream (amounts in money_unit).
-[[contributions]]
-year = "2014/15"
-organisation = "NHS England (s256 transfer)"
-stream = "nhs_transfer_s256"
-amount = 1
-source = {fill}
-
-[[contributions]]
-year = "2015/16"
-organisation = {_q(ccg)}
-stream = "ccg_minimum"
-amount = 1
-source = {fill}
-
-[[contributions]]
-year = "2015/16"
-organisation = {_q(council)}
-stream = "dfg"
-amount = 1
-source = {fill}
+{contribution_blocks}
 
 # Where the money goes: one [[schemes]] per line of the expenditure plan.
 [[schemes]]

@@ -4,12 +4,12 @@ repository itself."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
 from finmodel import cli
 from finmodel.report import output
+from finmodel.report.recalc import soffice_path
 
 
 @pytest.fixture
@@ -22,3 +22,12 @@ def sandbox(tmp_path, monkeypatch):
     monkeypatch.setattr(cli, "OUTPUTS_DIR", outputs)
     monkeypatch.chdir(tmp_path)
     return repo
+
+
+@pytest.fixture(scope="session")
+def soffice() -> str:
+    """Path of LibreOffice's ``soffice``; skips the test when it is missing."""
+    path = soffice_path()
+    if path is None:
+        pytest.skip("LibreOffice not installed: apt-get install libreoffice-calc-nogui")
+    return path

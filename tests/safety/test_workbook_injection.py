@@ -22,7 +22,7 @@ from finmodel.engine import run_plan
 from finmodel.plan import plan_from_dict, read_toml
 from finmodel.report import t2_common as L
 from finmodel.report.import_template2 import import_template2
-from finmodel.report.recalc import cell_values, compare_recalculated, formula_cells, recalculate_many, soffice_path
+from finmodel.report.recalc import cell_values, compare_recalculated, formula_cells, recalculate_many
 from finmodel.report.template2 import write_template2
 from finmodel.scenario import BASE
 from tests.support.plans import LUTON
@@ -82,15 +82,6 @@ def books(tmp_path_factory) -> dict[str, tuple[Path, object]]:
         plan = plan_from_dict(data, LUTON)
         out[name] = (write_template2(run_plan(plan, LUTON, BASE), d / f"{name}.xlsx"), plan)
     return out
-
-
-@pytest.fixture(scope="module")
-def soffice() -> str:
-    """LibreOffice's ``soffice`` (as in tests/report/conftest.py); skips the test when it is missing."""
-    path = soffice_path()
-    if path is None:
-        pytest.skip("LibreOffice not installed: apt-get install libreoffice-calc-nogui")
-    return path
 
 
 @pytest.fixture(scope="module")
