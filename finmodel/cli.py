@@ -16,22 +16,33 @@ import os
 import sys
 from pathlib import Path
 
-from rich.console import Console
-from rich.table import Table
+from typing import TYPE_CHECKING
 
+from rich.console import Console
+
+# Only light modules here: `finmodel --help` must not pay for pydantic, numpy or pandas
+# (tests/test_imports.py).  The model, the tables and the sweep are imported by the
+# commands that use them.
 from finmodel import __version__
 from finmodel.atomic import check_file_replaceable, write_file_atomically
-from finmodel.engine import RunResult, run
 from finmodel.shipped import default_plan
 from finmodel.errors import EXIT_BAD_INPUT, EXIT_ENVIRONMENT, FinmodelError, InputError
 from finmodel.output_paths import check_out_target, output_dir, slug
-from finmodel.plan import PlanError
-from finmodel.report import tables
-from finmodel.report.output import OUTPUTS_DIR, default_run_dir, write_run
-from finmodel.report.terminal import CONTROL_CHARS, frame_table, esc, print_checks, print_headline, print_summary, print_sweep
-from finmodel.scenario import ScenarioError, ScenarioNotApplicable, list_scenarios
+from finmodel.report.terminal import CONTROL_CHARS, esc
+
+from finmodel.shipped import OUTPUTS_DIR  # ./outputs of the working folder  # noqa: E402
+
+if TYPE_CHECKING:
+    from finmodel.engine import RunResult
 
 WORKBOOK_NAME = "template2.xlsx"
+
+
+def run(plan_path, scenario="base") -> RunResult:
+    """:func:`finmodel.engine.run`, imported when a command first runs a plan."""
+    from finmodel.engine import run as run_plan_file
+
+    return run_plan_file(plan_path, scenario)
 
 DESCRIPTION = """\
 finmodel: a financial model of the English Better Care Fund (BCF) pooled budget.
@@ -71,6 +82,8 @@ nothing else, a workbook it wrote that nobody has saved since.  Anything else at
 def _applicable_runs(plan_path: str, names: list[str], current: RunResult | None = None
                      ) -> tuple[list[RunResult], list[str]]:
     """Run each named scenario that applies to the plan; the others left out, each with its reason."""
+    from finmodel.scenario import ScenarioNotApplicable
+
     results, left_out = [], []
     for name in names:
         if current is not None and name == current.scenario.name:
@@ -85,6 +98,8 @@ def _applicable_runs(plan_path: str, names: list[str], current: RunResult | None
 
 def _scenario_results(plan_path: str, current: RunResult) -> list[RunResult]:
     """Every shipped scenario that applies to the plan, for the workbook's Scenarios sheet (the current one reused)."""
+    from finmodel.scenario import list_scenarios
+
     return _applicable_runs(plan_path, list_scenarios(include_sweeps=False), current)[0]
 
 
@@ -100,6 +115,8 @@ def sweep_summary_for_workbook(doc: dict) -> dict:
 
 
 def _read_sweep_summary(path: str | None) -> dict | None:
+    from finmodel.scenario import ScenarioError
+
     if not path:
         return None
     try:
@@ -124,10 +141,16 @@ def _out_dir(args: argparse.Namespace) -> Path | None:
 
 
 def cmd_run(args: argparse.Namespace, console: Console) -> int:
+    from finmodel.report.output import write_run
+    from finmodel.report.terminal import print_headline, print_summary
+    from finmodel.report.tidy import require_parquet
+
     out_arg = _out_dir(args)
+    if args.parquet:
+        require_parquet()  # asked for and not installed: exit 4 before any work
     result = run(args.plan, args.scenario)
     extra = None if args.no_workbook else (lambda tmp: _write_workbook(result, args.plan, tmp / WORKBOOK_NAME))
-    out = write_run(result, out_arg, extra=extra, force=args.force)
+    out = write_run(result, out_arg, extra=extra, force=args.force, parquet=args.parquet)
     if args.json:
         print((out / "summary.json").read_text("utf-8"))  # the document just written, not built twice
     else:
@@ -135,13 +158,15 @@ def cmd_run(args: argparse.Namespace, console: Console) -> int:
         if args.detail:
             print_summary(result, console)
         else:
-            console.print("  Every table and check: --detail, or the CSVs and summary.json below.")
+            console.print("  Every table and check: --detail, or the CSVs and summary.json below "
+                          "(tidy.csv: every figure in one long table).")
         console.print(f"Results written to {esc(out)}")
     return 0
 
 
 def cmd_template2(args: argparse.Namespace, console: Console) -> int:
     from finmodel.atomic import make_parent
+    from finmodel.report.output import default_run_dir
     from finmodel.report.workbook_owner import written_by_finmodel_unsaved
 
     result = run(args.plan, args.scenario)
@@ -180,6 +205,8 @@ def cmd_import_template2(args: argparse.Namespace, console: Console) -> int:
 
 def _print_changes(against: str, data: dict, workbook: str, out: Console) -> None:
     """What the workbook changed against the plan it came from, in that plan's units."""
+    from rich.table import Table
+
     from finmodel.plan import load_plan, plan_from_dict
     from finmodel.report.plan_diff import in_plan_units, plan_changes
 
@@ -204,6 +231,7 @@ def cmd_sweep(args: argparse.Namespace, console: Console) -> int:
     from finmodel.sweep.inputs_map import SweepInputError
 
     from finmodel.atomic import check_replaceable
+    from finmodel.report.terminal import print_sweep
     from finmodel.sweep.limits import MAX_N
 
     progress = (not args.json) and (args.progress or (args.progress is None and args.n >= 100_000))
@@ -231,6 +259,8 @@ def cmd_sweep(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_check(args: argparse.Namespace, console: Console) -> int:
+    from finmodel.report.terminal import print_checks
+
     result = run(args.plan, args.scenario)
     console.print(f"{esc(args.plan)}: valid plan for {esc(result.plan.hwb.name)}.")
     print_checks(result, console)
@@ -238,6 +268,10 @@ def cmd_check(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_compare(args: argparse.Namespace, console: Console) -> int:
+    from finmodel.report import tables
+    from finmodel.report.terminal import frame_table
+    from finmodel.scenario import ScenarioNotApplicable, list_scenarios
+
     plan, names = args.plan, list(args.scenarios)
     if not Path(plan).exists() and plan in list_scenarios():
         plan, names = str(default_plan()), [plan, *names]  # `compare admissions-grow qipp-slip`: names only
@@ -280,7 +314,7 @@ def cmd_new(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_scenarios(args: argparse.Namespace, console: Console) -> int:
-    from finmodel.scenario import load_scenario
+    from finmodel.scenario import list_scenarios, load_scenario
 
     for name in list_scenarios():
         s = load_scenario(name)
@@ -289,6 +323,8 @@ def cmd_scenarios(args: argparse.Namespace, console: Console) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from finmodel.board_paper.cli import add_parser as add_report_parser
+    from finmodel.region.cli import add_parser as add_region_parser
     parser = argparse.ArgumentParser(prog="finmodel", description=DESCRIPTION, epilog=EPILOG,
               )  # descriptions wrapped to the terminal
     parser.add_argument("--version", action="version", version=f"finmodel {__version__}")
@@ -296,7 +332,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="run a plan under a scenario; print the summary and write the results",
                        description="Run a plan under one named scenario.  Prints the pooled budget, savings, "
-                       "P4P, shortfall and risk share and the assurance checks, and writes every table as CSV plus "
+                       "P4P, shortfall and risk share and the assurance checks, and writes every table as CSV, every "
+                       "figure in one long table (tidy.csv with la_code, plan, scenario, table, item, year, value, unit; "
+                       "also tidy.parquet when pyarrow is installed), and "
                        f"summary.json (with the finmodel version, the plan file's sha256 and the time) under "
                        f"{OUTPUTS_DIR}/<plan>/<scenario>/.  Outputs are written whole or not at all.",
 )  # descriptions wrapped to the terminal
@@ -308,6 +346,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-workbook", action="store_true", help=f"do not write the Template 2 workbook ({WORKBOOK_NAME})")
     p.add_argument("--force", action="store_true", help="replace the --out folder even if finmodel did not write it")
     p.add_argument("--detail", action="store_true", help="print every table and check after the headline")
+    p.add_argument("--parquet", action=argparse.BooleanOptionalAction, default=None,
+                   help="also write the long table as tidy.parquet (default: when pyarrow is installed; "
+                   "--parquet without pyarrow is an error, exit 4); tidy.csv is always written")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("template2", help="write the Template 2 workbook (BCF finance and metrics return, Excel)",
@@ -391,6 +432,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="replace --out if it exists")
     p.set_defaults(func=cmd_new)
 
+    add_region_parser(sub)
+    add_report_parser(sub)
     p = sub.add_parser("scenarios", help="list the named scenarios", description="List the scenarios shipped in scenarios/.")
     p.set_defaults(func=cmd_scenarios)
     return parser
@@ -409,6 +452,9 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
+    from finmodel.plan import PlanError  # after parsing: --help never loads the plan schema
+    from finmodel.scenario import ScenarioError
+
     try:
         return args.func(args, console)
     except (PlanError, ScenarioError) as exc:

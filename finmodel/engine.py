@@ -13,6 +13,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -27,6 +28,9 @@ from finmodel.plan import Plan, file_sha256, read_toml
 from finmodel.scenario import BASE, Scenario, apply_scenario, load_scenario
 
 from finmodel.shipped import default_plan, shipped_inputs_dir  # noqa: E402
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: The shipped default plan (package data).  A run without a plan uses :func:`default_plan`:
 #: ./inputs/luton.toml of the working folder if there is one, else this.
@@ -53,6 +57,27 @@ class RunResult:
     @property
     def plan_name(self) -> str:
         return Path(self.plan_path).stem
+
+    @property
+    def la_code(self) -> str:
+        """The HWB's ONS (local authority) code, e.g. ``E06000032`` for Luton."""
+        return self.plan.hwb.ons_code
+
+    def tables(self) -> dict[str, "pd.DataFrame"]:
+        """Every result table as a labelled pandas DataFrame, by the stem of its CSV (money in £, unrounded).
+
+        Years are columns (``"2015/16"``), items are the index; see :mod:`finmodel.report.tables`.
+        """
+        from finmodel.report.tables import all_tables  # pandas only when tables are asked for
+
+        return all_tables(self)
+
+    def long(self) -> "pd.DataFrame":
+        """Every figure of :meth:`tables` in one long DataFrame: la_code, plan, scenario, table,
+        item, year, value, unit (see :mod:`finmodel.report.tidy`)."""
+        from finmodel.report.tidy import long_table
+
+        return long_table(self)
 
 
 def qipp_warnings(plan: Plan, inputs: ModelInputs) -> list[str]:

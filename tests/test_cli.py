@@ -21,6 +21,7 @@ def test_help_reads_like_a_manual():
         assert word in out.stdout
     sub = finmodel("run", "--help")
     assert sub.returncode == 0 and "--scenario" in sub.stdout and "summary.json" in sub.stdout
+    assert "tidy.csv" in sub.stdout and "--parquet" in sub.stdout
 
 
 def test_run_default_plan(tmp_path):
@@ -38,6 +39,7 @@ def test_run_default_plan(tmp_path):
     assert summary["metadata"]["finmodel_version"]
     assert (tmp_path / "res" / "pool_by_stream.csv").exists()
     assert (tmp_path / "res" / "qipp_monthly.csv").exists()
+    assert (tmp_path / "res" / "tidy.csv").exists() and summary["la_code"] == "E06000032"  # the long table
 
 
 def test_run_json_has_every_figure(tmp_path):

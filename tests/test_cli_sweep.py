@@ -47,7 +47,9 @@ def test_workbook_sensitivity_sheet_from_a_sweep(tmp_path):
     assert res.returncode == 0, res.stderr
     ws = openpyxl.load_workbook(book)["Sensitivity"]
     text = " ".join(str(c.value) for row in ws.iter_rows() for c in row if c.value is not None)
-    assert "shortfall_total_gbp" in text and "Tornado" in text and "no sweep run" not in text
+    # the sweep's own n and seed reached the sheet (the output is named by a plain label or its code)
+    assert "Number of runs 2000" in text and "Random seed 1" in text
+    assert ("shortfall_total_gbp" in text or "Shortfall total" in text) and "Tornado" in text and "no sweep run" not in text
 
 
 def _one_line(stderr: str) -> bool:

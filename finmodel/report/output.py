@@ -19,7 +19,7 @@ from finmodel.csvsafe import neutralise_frame
 from finmodel.engine import RunResult
 from finmodel.jsonsafe import json_safe
 from finmodel.output_paths import output_dir
-from finmodel.report import tables
+from finmodel.report import tables, tidy
 
 from finmodel.shipped import OUTPUTS_DIR  # ./outputs of the working folder  # noqa: E402
 
@@ -39,6 +39,7 @@ def metadata(result: RunResult) -> dict[str, Any]:
     return {
         "finmodel_version": result.version,
         "plan_file": result.plan_path,
+        "la_code": result.la_code,
         "plan_sha256": result.plan_sha256,
         "plan_money_unit_in_file": result.plan.money_unit,
         "scenario": result.scenario.name,
@@ -52,7 +53,8 @@ def metadata(result: RunResult) -> dict[str, Any]:
 
 def summary_dict(result: RunResult, all_tables: dict[str, pd.DataFrame] | None = None) -> dict[str, Any]:
     """One JSON-ready document with every figure of the run (``all_tables``: already built, if at hand)."""
-    doc: dict[str, Any] = {"metadata": metadata(result), "hwb": result.plan.hwb.name, "years": list(result.plan.years)}
+    doc: dict[str, Any] = {"metadata": metadata(result), "hwb": result.plan.hwb.name, "la_code": result.la_code,
+                           "years": list(result.plan.years)}
     doc["checks"] = [{"check": c.key, "question": c.question, "rag": c.rag, "reason": c.reason} for c in result.checks]
     doc["warnings"] = list(result.warnings)
     for name, df in (all_tables if all_tables is not None else tables.all_tables(result)).items():
@@ -71,11 +73,16 @@ def default_run_dir(result: RunResult) -> Path:
 
 
 def write_run(result: RunResult, out_dir: Path | None = None,
-              extra: Callable[[Path], None] | None = None, force: bool = False) -> Path:
-    """Write the run's CSV tables and summary.json to ``out_dir`` (default outputs/<plan>/<scenario>/).
+              extra: Callable[[Path], None] | None = None, force: bool = False, parquet: bool | None = None) -> Path:
+    """Write the run's CSV tables, the long table (tidy.csv, tidy.parquet) and summary.json to ``out_dir``
+    (default outputs/<plan>/<scenario>/).
 
-    Replaces ``out_dir`` only if finmodel wrote it (or ``force``); see :mod:`finmodel.atomic`.
+    ``parquet``: None writes tidy.parquet when pyarrow is importable, True requires it (exit 4
+    without it, nothing written), False leaves it out.  Replaces ``out_dir`` only if finmodel
+    wrote it (or ``force``); see :mod:`finmodel.atomic`.
     """
+    if parquet:
+        tidy.require_parquet()  # before anything is written
     target = Path(out_dir) if out_dir is not None else default_run_dir(result)
 
     def fill(tmp: Path) -> None:
@@ -83,6 +90,7 @@ def write_run(result: RunResult, out_dir: Path | None = None,
         for name, df in built.items():
             safe = neutralise_frame(df.round(tables.PENNY))  # plan text never runs as a spreadsheet formula
             safe.to_csv(tmp / f"{name}.csv", index=not isinstance(df.index, pd.RangeIndex))
+        tidy.write_long(tidy.long_table(result, built), tmp, parquet=parquet)
         (tmp / "summary.json").write_text(json.dumps(summary_dict(result, built), indent=2, allow_nan=False), "utf-8")
         if extra is not None:
             extra(tmp)

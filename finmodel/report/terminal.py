@@ -7,17 +7,18 @@ print; this module only says how.
 
 from __future__ import annotations
 
+import math
 import re
+from typing import TYPE_CHECKING
 
-import pandas as pd
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from finmodel.assumptions import DRIVES
-from finmodel.checks import gbp
-from finmodel.engine import RunResult
-from finmodel.report import tables
+if TYPE_CHECKING:  # the command line imports this module for esc(); the model and pandas load when printing
+    import pandas as pd
+    from rich.console import Console
+
+    from finmodel.engine import RunResult
 
 RAG_STYLE = {"Green": "bold green", "Amber": "bold yellow", "Red": "bold red"}
 
@@ -31,7 +32,10 @@ def esc(text: object) -> str:
 
 def _k(x: float) -> str:
     """£ shown in thousands with one decimal, e.g. 15,136.0."""
-    if pd.isna(x):
+    try:
+        if math.isnan(float(x)):
+            return "-"
+    except TypeError:  # None or pandas' NA: no figure
         return "-"
     return f"{x / 1000:,.1f}"
 
@@ -48,6 +52,9 @@ def frame_table(df: pd.DataFrame, title: str, money: bool = True, index_title: s
 
 def print_headline(result: RunResult, console: Console) -> None:
     """What a finance lead reads first: pool vs minimum, the checks, the shortfall and who pays (all in £, as the checks)."""
+    from finmodel.checks import gbp
+    from finmodel.report import tables
+
     plan, pool, o = result.plan, result.pool, result.outputs
     console.print(f"[bold]{esc(plan.hwb.name)}[/bold] ({plan.hwb.ons_code}), scenario [bold]{esc(result.scenario.name)}[/bold]: "
                   f"{esc(result.scenario.description)}")
@@ -77,6 +84,8 @@ def print_headline(result: RunResult, console: Console) -> None:
 
 
 def print_summary(result: RunResult, console: Console) -> None:
+    from finmodel.report import tables
+
     plan = result.plan
     console.print(f"[bold]{esc(plan.hwb.name)}[/bold] ({plan.hwb.ons_code}) - scenario [bold]{esc(result.scenario.name)}[/bold]: "
                   f"{esc(result.scenario.description)}")
@@ -118,6 +127,9 @@ def print_summary(result: RunResult, console: Console) -> None:
 
 def print_assumptions(result: RunResult, console: Console) -> None:
     """The plan's assumed figures and what they drive (full reasons in assumptions.csv)."""
+    from finmodel.assumptions import DRIVES
+    from finmodel.report import tables
+
     df = tables.assumptions(result)
     if df.empty:
         console.print("Assumptions: the plan labels none of its figures as assumed.")

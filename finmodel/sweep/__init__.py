@@ -34,3 +34,25 @@ Modules
 Shapes follow :mod:`finmodel.core`: scenarios on axis 0; unit samples are
 ``(n, d)``; each sampled input and each summarised output is ``(n,)``.
 """
+
+from __future__ import annotations
+
+import sys
+import types
+
+
+class _CallableSweepPackage(types.ModuleType):
+    """This subpackage, callable: ``finmodel.sweep(plan, scenario, n=..., seed=..., method=...)``.
+
+    ``import finmodel.sweep.driver`` binds the name ``finmodel.sweep`` to this module, so a
+    function of that name on :mod:`finmodel` would be replaced; the module forwards calls to
+    :func:`finmodel.api.sweep` instead (imported on first call: this module stays light).
+    """
+
+    def __call__(self, *args, **kwargs):
+        from finmodel.api import sweep
+
+        return sweep(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableSweepPackage
