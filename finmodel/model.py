@@ -422,26 +422,26 @@ def _whole(a: np.ndarray) -> bool:
     return bool(np.all(np.isfinite(a)) and np.all(a == np.floor(a)))
 
 
-def evaluate(inputs: ModelInputs, n_years: int, *, threads: int | None = None, block_rows: int = 4096,
+def evaluate(inputs: ModelInputs, n_years: int, *, threads: int | None = None, block_rows: int | None = None,
              route: str = "auto") -> ModelOutputs:
     """Run the whole savings -> P4P -> shortfall -> risk-share chain for every scenario.
 
-    ``n == 1`` (a named scenario) runs the general route.  ``n > 1`` runs the fast
-    route, which gives the same numbers (to rounding, far below a penny): figures that
-    depend only on unswept inputs are the plan's, broadcast; the rest is computed in
-    blocks of ``block_rows`` rows, in ``threads`` threads (default: 2 on a machine
-    with 2+ CPUs for n >= 8,192; ``FINMODEL_THREADS`` overrides).  ``route="general"``
-    forces the reference route (for tests and comparisons).
+    ``n == 1`` (a named scenario) runs the general route.  ``n > 1`` runs the one fast
+    route (:mod:`finmodel.route`, the compiled loop the sweep's headline also uses), which
+    gives the same numbers (to rounding, far below a penny): figures that depend only on
+    unswept inputs are the plan's, broadcast; the rest is computed in blocks of
+    ``block_rows`` rows (default 65,536), in ``threads`` threads (default: 2 on a machine
+    with 2+ CPUs when there are two blocks or more; ``FINMODEL_THREADS`` overrides).
+    ``route="general"`` forces the reference route (for tests and comparisons).
     """
     n = max(inputs.n, 1)
     if route == "general" or n == 1:
         return _evaluate_general(inputs, n_years)
     if route not in ("auto", "fast"):
         raise ValueError(f"route must be 'auto', 'fast' or 'general', got {route!r}")
-    from finmodel.fast_route import FastRoute, default_threads  # it builds on this module's reference route
+    from finmodel.route import ROUTE_BLOCK_ROWS, evaluate_route  # it builds on this module's reference route
 
-    fast = FastRoute(inputs, n_years, n)
-    return fast.run(default_threads(n) if threads is None else max(1, int(threads)), max(1, int(block_rows)))
+    return evaluate_route(inputs, n_years, threads=threads, block_rows=ROUTE_BLOCK_ROWS if block_rows is None else block_rows)
 
 
 def monthly_qipp_profile_gbp(inputs: ModelInputs, n_years: int) -> np.ndarray:

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from finmodel.arrays import model_inputs
-from finmodel.fast_route import FastRoute as _FastRoute
+from finmodel.route_tables import RouteTables, ceiling_mode, ranges, swept_fields
 from finmodel.model import evaluate
 from finmodel.plan import plan_from_dict, read_toml
 from tests.support.plans import LUTON, PENNY
@@ -116,21 +116,30 @@ def test_every_contingency_basis_equals_general_route(seed, basis):
     assert_same(evaluate(inputs, Y, block_rows=128), evaluate(inputs, Y, route="general"))
 
 
+def _tables(inputs):
+    """Fresh plan-only tables of the fast route for ``inputs`` (not the cache)."""
+    swept = swept_fields(inputs)
+    mode = ceiling_mode(inputs, swept)
+    return RouteTables(inputs, Y, swept, mode, *ranges(inputs, mode))
+
+
 def test_routes_taken():
     rng = np.random.default_rng(7)
     inputs = random_inputs(rng, 50)
     shared = inputs.with_values(ceiling_frac=np.repeat(rng.uniform(0.2, 0.4, size=(50, 1)), 4, axis=1),
                                 caps_gbp=np.broadcast_to(np.array([np.inf, np.inf, 1e6]), (1, Y, 3)).copy())
-    route = _FastRoute(shared, Y, 50)
-    assert route.wide is not None and route.wide["shared"]  # one table for every cohort
-    assert route.lines is not None  # water-filling lines
-    assert "unfunded_gap_gbp" not in route.per_row  # an uncapped partner: the gap is 0 by construction
-    assert "qipp_planned_gbp" in route.per_row  # planned savings follow the swept ceiling
-    swept_step = random_inputs(rng, 50, fallback="ramp")
-    route = _FastRoute(swept_step, Y, 50)
-    assert route.ramp_tables is None and route.wide is None  # general closed form per block
-    swept_caps = random_inputs(rng, 50, fallback="caps")
-    assert _FastRoute(swept_caps, Y, 50).lines is None  # general waterfall per block
+    t = _tables(shared)
+    assert t.fallback is None and t.mode == "shared"
+    assert len(t.groups) == 1 and t.groups[0]["kind"] == 1  # one table for every cohort, linear in the ceiling
+    assert np.all(np.isinf(t.open_caps))  # an uncapped partner: every pound is placed
+    per_cohort = inputs.with_values(ceiling_frac=rng.uniform(0.1, 0.5, size=(50, 4)))
+    t = _tables(per_cohort)
+    assert t.mode == "cohort" and [g["kind"] for g in t.groups] == [2, 2, 2, 2]  # a table per cohort
+    assert _tables(random_inputs(rng, 50, fallback="ramp")).fallback == "QIPP inputs outside the ramp tables swept"
+    assert _tables(random_inputs(rng, 50, fallback="caps")).fallback == "shares or caps swept"
+    assert _tables(random_inputs(rng, 50, fallback="benefits")).fallback is None  # benefits fixed: tables + overlap
+    fast = evaluate(random_inputs(rng, 50, fallback="caps"), Y)  # the reference route block by block
+    assert fast.shortfall_gbp.shape == (50, Y)
 
 
 def test_only_p4p_inputs_swept_keeps_plan_figures_broadcast():

@@ -12,10 +12,10 @@ reduction, only P4P inputs swept, per-cohort ceilings, the plan alone).
 import numpy as np
 import pytest
 
-from finmodel import kernel
+from finmodel import kernel, route_tables
 from finmodel.kernel import evaluate_headline
 from finmodel.model import _evaluate_general
-from tests.support.plans import PENNY
+from tests.support.plans import LUTON, PENNY
 from tests.test_fast_path import BASE, Y, random_inputs
 
 
@@ -134,23 +134,92 @@ def test_tables_are_reused_across_chunks_and_widened_when_needed():
         return BASE.with_values(delay_months=rng.choice(delays, size=(n, 1)), ceiling_frac=np.repeat(x[:, None], C, axis=1),
                                 savings_delivery_frac=rng.uniform(0.3, 1.1, size=(n, 1)))
 
-    kernel._CACHE.clear()
+    route_tables._CACHE.clear()
     first = chunk(400, [0.0, 3.0, 6.0], 0.25, 0.35)
     assert_headline_equals_general(first)
-    k1 = kernel._CACHE[0]
+    k1 = route_tables._CACHE[0]
     inside = chunk(400, [0.0, 3.0], 0.27, 0.33)
     assert_headline_equals_general(inside)
-    assert kernel._CACHE[0] is k1  # reused
+    assert route_tables._CACHE[0] is k1  # reused
     wider = chunk(400, [-3.0, 9.0], 0.2, 0.4)
     assert_headline_equals_general(wider)
-    k2 = kernel._CACHE[0]
+    k2 = route_tables._CACHE[0]
     assert k2 is not k1 and k2.d_rng[0] <= -3 and k2.d_rng[1] >= 9 and k2.x_rng[0] <= wider.ceiling_frac.min() and k2.x_rng[1] >= wider.ceiling_frac.max()
     assert_headline_equals_general(first)
-    assert kernel._CACHE[0] is k2  # the widened tables serve the first chunk too
+    assert route_tables._CACHE[0] is k2  # the widened tables serve the first chunk too
 
 
 def test_fallback_reasons():
     rng = np.random.default_rng(3)
-    assert kernel._kernel_for(random_inputs(rng, 50), Y).fallback is None
-    assert kernel._kernel_for(random_inputs(rng, 50, fallback="caps"), Y).fallback == "shares or caps swept"
-    assert kernel._kernel_for(random_inputs(rng, 50, fallback="ramp"), Y).fallback is not None
+    assert route_tables.tables_for(random_inputs(rng, 50), Y).fallback is None
+    assert route_tables.tables_for(random_inputs(rng, 50, fallback="caps"), Y).fallback == "shares or caps swept"
+    assert route_tables.tables_for(random_inputs(rng, 50, fallback="ramp"), Y).fallback is not None
+
+
+# --------------------------------------------------------------------------- the compiled loop: cache and environment
+
+_CACHE_PROBE = """
+import sys, time
+t0 = time.perf_counter()
+import numpy as np
+from finmodel import route_loops
+from finmodel.arrays import model_inputs
+from finmodel.kernel import evaluate_headline
+from finmodel.plan import plan_from_dict, read_toml
+plan = plan_from_dict(read_toml(sys.argv[1]), sys.argv[1])
+rng = np.random.default_rng(1)
+inputs = model_inputs(plan).with_values(delay_months=rng.choice([0.0, 3.0], size=(300, 1)),
+                                        savings_delivery_frac=rng.uniform(0.5, 1.0, size=(300, 1)))
+evaluate_headline(inputs, len(plan.years))
+sig = route_loops.chain_rows.signatures[0]
+print(route_loops.chain_rows.stats.cache_hits.get(sig, 0), route_loops.chain_rows.stats.cache_misses.get(sig, 0),
+      round(time.perf_counter() - t0, 3))
+"""
+
+
+def test_compiled_loop_is_cached_when_the_package_folder_is_read_only(tmp_path):
+    """A wheel install: site-packages read-only, so numba caches in NUMBA_CACHE_DIR; the second process loads it."""
+    import os
+    import shutil
+    import stat
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    site = tmp_path / "site"
+    shutil.copytree(repo / "finmodel", site / "finmodel", ignore=shutil.ignore_patterns("__pycache__"))
+    for path in (site / "finmodel").rglob("*"):
+        path.chmod(path.stat().st_mode & ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
+    (site / "finmodel").chmod(0o555)
+    cache = tmp_path / "numba-cache"
+    env = {**os.environ, "PYTHONPATH": str(site), "NUMBA_CACHE_DIR": str(cache), "PYTHONDONTWRITEBYTECODE": "1"}
+    runs = []
+    try:
+        for _ in range(2):
+            res = subprocess.run([sys.executable, "-c", _CACHE_PROBE, str(LUTON)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+            assert res.returncode == 0, res.stderr[-3000:]
+            hits, misses, seconds = res.stdout.split()
+            runs.append((int(hits), int(misses), float(seconds)))
+    finally:
+        (site / "finmodel").chmod(0o755)
+    assert runs[0] == (0, 1, runs[0][2])  # the first process compiles ...
+    assert any(cache.rglob("*.nbi")), "numba wrote no cache index in NUMBA_CACHE_DIR"
+    assert not any((site / "finmodel").rglob("*.nbi"))  # ... nothing beside the read-only package
+    assert runs[1][:2] == (1, 0)  # the second process loads the compiled loop: no compilation
+
+
+def test_missing_numba_is_a_clear_environment_error(monkeypatch):
+    from finmodel import route_loops
+    from finmodel.errors import EXIT_ENVIRONMENT, EnvironmentFailure
+
+    monkeypatch.setattr(route_loops, "numba", None)
+    monkeypatch.setattr(route_loops, "_IMPORT_ERROR", ImportError("No module named 'numba'"))
+    with pytest.raises(EnvironmentFailure, match="needs the 'numba' package") as err:
+        evaluate_headline(random_inputs(np.random.default_rng(2), 50), Y)
+    assert err.value.exit_code == EXIT_ENVIRONMENT
+    from finmodel.model import evaluate
+
+    with pytest.raises(EnvironmentFailure, match="pip install"):
+        evaluate(random_inputs(np.random.default_rng(2), 50), Y)
+    assert evaluate(BASE, Y).shortfall_gbp.shape == (1, Y)  # a named scenario (n = 1) needs no numba

@@ -1,17 +1,19 @@
-"""Every route equals the reference on random PLANS crossed with random swept inputs.
+"""The one fast route equals the reference on random PLANS crossed with random swept inputs.
 
-The fast routes (``fast_route.FastRoute`` behind ``evaluate`` for n > 1, and the headline
-kernel ``kernel.evaluate_headline`` that sweeps use) are exact re-arrangements of
-``model._evaluate_general``.  tests/test_fast_path.py and tests/test_kernel.py check
-that on the shipped plan's shape; here the plans themselves are random
-(tests/support/random_plans.py: no QIPP or 1-3 cohorts, 0-4 partners, caps absent /
-tiny / large / at the contribution, fixed / profiled / pro-rata shares, every
-contingency basis, both P4P designs or none, no risk share, 2-5 years, £ or £000),
-each crossed with random sweeps built as the sweep driver builds them
+The fast route (:mod:`finmodel.route`: ``evaluate`` for n > 1, every field, and the headline
+``kernel.evaluate_headline`` that sweeps use, a selection of the same loop's outputs) is an
+exact re-arrangement of ``model._evaluate_general``.  tests/test_fast_path.py and
+tests/test_kernel.py check that on the shipped plan's shape; here the plans themselves are
+random (tests/support/random_plans.py: no QIPP or 1-3 cohorts, 0-4 partners, caps absent /
+tiny / large / at the contribution, fixed / profiled / pro-rata shares, every contingency
+basis, both P4P designs or none, no risk share, 2-5 years, £ or £000), each crossed with
+random sweeps built as the sweep driver builds them
 (:func:`finmodel.sweep.inputs_map.apply_samples` on the plan's n = 1 inputs).
 Every field of ``ModelOutputs`` and of ``Headline`` must agree to the penny, and
 an exact zero in the reference must stay an exact zero (sweeps count P(x > 0); see
 :func:`assert_routes_equal_reference` for the one part where that is a rounding accident).
+:func:`test_random_plans_take_every_branch_of_the_route` checks that the sweeps reach the
+compiled loop in each of its modes, not only the per-block reference fallback.
 
 Some rows of every plan also go through the per-scenario reference path (the
 sample written into the plan dict as overrides -> validation -> engine with n = 1),
@@ -132,6 +134,29 @@ def test_routes_equal_reference_on_random_plans(seed):
                 got = np.broadcast_to(getattr(ref, f.name), (ROWS,) + getattr(ref, f.name).shape[1:])[i]
                 _close(got, getattr(single, f.name)[0], f"{where}: row {i} {f.name} vs the per-scenario reference",
                        exact_zero=False)
+
+
+def test_random_plans_take_every_branch_of_the_route():
+    """The random sweeps reach the compiled loop in every QIPP and P4P mode, and the fallback."""
+    from finmodel.route import _Call
+
+    seen = set()
+    for seed in range(PLANS):
+        _, plan, sweeps = _case(seed)
+        base = model_inputs(plan)
+        for samples, _, _ in sweeps:
+            inputs = apply_samples(base, plan, samples)
+            for full in (False, True):
+                call = _Call(inputs, len(plan.years), inputs.n, full=full, per_year=True, in_loop_p4p=not full)
+                seen.add(("fallback", call.t.fallback is not None))
+                if call.t.fallback is None:
+                    seen.add(("loop", full, call.qmode, call.pmode, call.t.mode, bool(call.t.P), call.t.has_benefits))
+    loop = {k for k in seen if k[0] == "loop"}
+    assert ("fallback", True) in seen and ("fallback", False) in seen
+    for full, pmodes in ((False, (0, 1, 2)), (True, (0, 2))):
+        assert {(q, p) for (_, f, q, p, *_) in loop if f == full} >= {(q, p) for q in (0, 1) for p in pmodes}, full
+    assert {k[4] for k in loop if k[2] == 1} >= {"fixed", "shared", "cohort"}  # every table form
+    assert {(k[5], k[6]) for k in loop if k[2] == 1} >= {(True, False), (False, False), (True, True)}
 
 
 def rs_basis(plan):
