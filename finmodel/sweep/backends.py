@@ -8,13 +8,17 @@ Both backends run the same pure function on a chunk of unit samples
 Summaries of disjoint chunks merge.  Counts, min, max, threshold exceedances,
 histogram counts (hence percentiles), means and standard deviations are exact
 whatever the cut; the per-cell float sums behind the tail mean depend on the order
-of additions, so both backends fix it: every fixed block of rows (65,536) is
-summarised on its own and the block summaries are merged in block order
-(:class:`_BlockFold` locally, :func:`summarise_block` on Dask workers).  Every
+of additions, so both backends fix it.  Every fixed block of rows (65,536) is
+summarised on its own; the blocks of a *fold group* (``FOLD_GROUP_BLOCKS`` = 4
+consecutive blocks, 262,144 rows) are merged in block order into a group summary;
+the group summaries are merged in group order into the result.  Locally
+:class:`_BlockFold` does exactly that as the chunks arrive; on Dask each task is one
+whole group (:func:`summarise_group`), merged on its worker, so only one summary per
+group travels back (a summary is ~1 MiB per output whatever its row count).  Every
 summary figure is therefore bit-identical whatever the chunk size and backend.
 
-The Dask backend sends each worker a block index only: the worker rebuilds the
-block's samples with :func:`~finmodel.sweep.samplers.unit_samples_block`
+The Dask backend sends each worker a group index only: the worker rebuilds the
+blocks' samples with :func:`~finmodel.sweep.samplers.unit_samples_block`
 (seed, block index), so no sample array crosses the network.  ``dask`` is an
 optional extra (``pip install finmodel[dask]``).
 
@@ -56,7 +60,7 @@ from finmodel.sweep.summaries import MultiSummary
 
 __all__ = [
     "SweepContext", "outputs_of", "headline_outputs", "evaluate_unit_chunk", "run_local", "run_dask",
-    "dask_client", "BACKENDS",
+    "dask_client", "BACKENDS", "FOLD_GROUP_BLOCKS", "summarise_block", "summarise_group",
 ]
 
 BACKENDS = ("local", "dask")
@@ -148,29 +152,52 @@ def evaluate_unit_chunk(ctx: SweepContext, u: np.ndarray, threads: int | None = 
     return values, ctx.evaluate_values(values, threads=threads)
 
 
-def summarise_block(ctx: SweepContext, block_index: int) -> MultiSummary:
-    """Summary of one fixed block of rows, rebuilt from (seed, block index) alone (Dask task)."""
+FOLD_GROUP_BLOCKS = 4  # blocks merged in order into one group summary (see the module docstring)
+
+
+def n_fold_groups(ctx: SweepContext) -> int:
+    """Number of fold groups: ``ceil(blocks / FOLD_GROUP_BLOCKS)``."""
+    return -(-n_blocks(ctx.n_total, ctx.block_size) // FOLD_GROUP_BLOCKS)
+
+
+def summarise_block(ctx: SweepContext, block_index: int, threads: int | None = 1) -> MultiSummary:
+    """Summary of one fixed block of rows, rebuilt from (seed, block index) alone."""
     u = unit_samples_block(
         ctx.method, block_index, ctx.block_size, len(ctx.dists), ctx.seed, ctx.n_total,
         levels=ctx.levels, correlation=ctx.correlation,
     )
-    _, outputs = evaluate_unit_chunk(ctx, u)
+    _, outputs = evaluate_unit_chunk(ctx, u, threads=threads)
     require_finite_outputs(outputs, block_index * ctx.block_size)
     return ctx.new_summary().update(outputs)
+
+
+def summarise_group(ctx: SweepContext, group_index: int, threads: int | None = 1) -> MultiSummary:
+    """Summary of one fold group: its blocks' summaries merged in block order (a Dask task).
+
+    One model thread per task by default: a Dask worker runs one task per thread.
+    """
+    first = group_index * FOLD_GROUP_BLOCKS
+    last = min(first + FOLD_GROUP_BLOCKS, n_blocks(ctx.n_total, ctx.block_size))
+    group = ctx.new_summary()
+    for b in range(first, last):
+        group.merge(summarise_block(ctx, b, threads=threads))
+    return group
 
 
 class _BlockFold:
     """Feeds chunks of outputs (in row order) into a summary one fixed block at a time.
 
-    Each block is summarised on its own, then merged in block order: exactly what
-    :func:`run_dask` does with :func:`summarise_block`, so the per-cell float sums (and
-    the tail mean built from them) come out the same bits whatever the chunk size.  At
-    most one block of outputs is held while it fills.
+    Each block is summarised on its own, merged in block order into its fold group's
+    summary, and each finished group is merged in group order into the result: exactly
+    what :func:`run_dask` does with :func:`summarise_group`, so the per-cell float sums
+    (and the tail mean built from them) come out the same bits whatever the chunk size
+    and backend.  At most one block of outputs and three summaries are held.
     """
 
     def __init__(self, ctx: SweepContext):
         self.ctx = ctx
         self.summary = ctx.new_summary()
+        self.group = ctx.new_summary()
         self.pieces: list[Mapping[str, np.ndarray]] = []
         self.next_row = 0  # rows seen so far
 
@@ -194,7 +221,11 @@ class _BlockFold:
         else:
             block = {k: np.concatenate([p[k] for p in self.pieces]) for k in self.pieces[0]}
         self.pieces = []
-        self.summary.merge(self.ctx.new_summary().update(block))
+        self.group.merge(self.ctx.new_summary().update(block))
+        blocks_done = -(-self.next_row // self.ctx.block_size)
+        if blocks_done % FOLD_GROUP_BLOCKS == 0 or self.next_row == self.ctx.n_total:
+            self.summary.merge(self.group)
+            self.group = self.ctx.new_summary()
 
     def result(self) -> MultiSummary:
         if self.pieces or self.next_row != self.ctx.n_total:
@@ -356,7 +387,15 @@ def dask_client(
             "the dask backend needs the optional extra: pip install 'finmodel[dask]' (dask[distributed])"
         ) from None
     if scheduler is None:
-        cluster = LocalCluster(n_workers=n_workers, processes=processes, threads_per_worker=1, dashboard_address=None)
+        import dask
+
+        # Dask's nanny sets MALLOC_TRIM_THRESHOLD_=65536 in every worker; any explicit trim
+        # threshold switches off glibc's adaptive mmap threshold, so each block's temporary
+        # arrays are mapped and faulted in afresh: measured 2.4x slower per block.  finmodel's
+        # own cluster leaves glibc's default (a sweep's memory is bounded by the block anyway).
+        with dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}):
+            cluster = LocalCluster(n_workers=n_workers, processes=processes, threads_per_worker=1,
+                                   dashboard_address=None)
         try:
             return DaskSession(Client(cluster, timeout=timeout), cluster)
         except BaseException:
@@ -381,12 +420,13 @@ def run_dask(
     *,
     session: DaskSession | None = None,
 ) -> MultiSummary:
-    """Evaluate every block on a Dask cluster and merge the block summaries (in block order).
+    """Evaluate every fold group on a Dask cluster and merge the group summaries (in group order).
 
     ``session``: a connected :func:`dask_client` (left open for the caller to close);
     without it one is made from ``scheduler`` (address of a running scheduler, or
     ``None`` for a :class:`distributed.LocalCluster` with ``n_workers`` and
-    ``processes``) and closed afterwards.  Each task gets only its block index.
+    ``processes``) and closed afterwards.  Each task gets only its group index and
+    returns its group's summary, merged on the worker.
     """
     from distributed import as_completed
 
@@ -396,21 +436,22 @@ def run_dask(
     client = session.client
     try:
         ctx_future = client.scatter(ctx, broadcast=True)
-        nb = n_blocks(ctx.n_total, ctx.block_size)
-        futures = [client.submit(summarise_block, ctx_future, b, pure=False) for b in range(nb)]
-        index = {f.key: b for b, f in enumerate(futures)}
+        ng = n_fold_groups(ctx)
+        futures = [client.submit(summarise_group, ctx_future, g, pure=False) for g in range(ng)]
+        index = {f.key: g for g, f in enumerate(futures)}
         summary = ctx.new_summary()
         waiting: dict[int, MultiSummary] = {}  # finished out of order, merged as soon as their turn comes
-        next_block = 0
+        next_group = 0
+        group_rows = FOLD_GROUP_BLOCKS * ctx.block_size
         for fut in as_completed(futures):
-            b = index[fut.key]
-            waiting[b] = fut.result()
+            g = index[fut.key]
+            waiting[g] = fut.result()
             fut.release()
-            while next_block in waiting:
-                summary.merge(waiting.pop(next_block))
-                next_block += 1
+            while next_group in waiting:
+                summary.merge(waiting.pop(next_group))
+                next_group += 1
             if progress is not None:
-                progress(min(ctx.block_size, ctx.n_total - b * ctx.block_size))
+                progress(min(group_rows, ctx.n_total - g * group_rows))
         return summary
     finally:
         if own:

@@ -19,7 +19,10 @@ Method (Iman & Conover 1982, with the usual Spearman-to-Pearson adjustment):
 4. Column j of the output is the sorted column j of the input placed in the
    rank order of ``T[:, j]``.
 
-Cost: O(n d^2 + d n log n) time, a few ``(n, d)`` float arrays of memory.
+Cost: O(n d^2 + d n log n) time, a few ``(n, d)`` float arrays of memory.  No step
+calls BLAS (the score correlation and ``S M`` are column loops), so the result does
+not depend on BLAS threading and no BLAS thread pool competes with the sweep's worker
+threads.
 Sweeps apply it within each fixed block of rows (see ``samplers``), so the
 result does not depend on the chunk size used to stream the scenarios.
 """
@@ -106,14 +109,83 @@ def _spearman_to_normal_pearson(rs: np.ndarray) -> np.ndarray:
         return rs
 
 
-def iman_conover(samples, target_rank_corr, seed=None) -> np.ndarray:
+def _van_der_waerden_scores(n: int) -> np.ndarray:
+    """``Phi^-1(i / (n + 1))`` for i = 1..n, increasing (cached: every full block has the same n)."""
+    cached = _SCORES.get(n)
+    if cached is None:
+        cached = special.ndtri(np.arange(1, n + 1, dtype=np.float64) / (n + 1))
+        cached.flags.writeable = False
+        if len(_SCORES) >= 4:  # full blocks, the last partial block, and a few test sizes
+            _SCORES.clear()
+        _SCORES[n] = cached
+    return cached
+
+
+_SCORES: dict[int, np.ndarray] = {}
+
+
+def _score_correlation(st: np.ndarray) -> np.ndarray:
+    """Pearson correlation matrix of the rows of ``st`` (d, n), without BLAS.
+
+    Every row of ``st`` is a permutation of the same scores, so all share one mean and
+    one variance; the products are summed by numpy's pairwise sum rather than a BLAS
+    call, so the result does not depend on BLAS threads (and no BLAS thread pool
+    competes with the sweep's worker threads).
+    """
+    d, n = st.shape
+    c = st - st[0].mean()
+    var = np.add.reduce(c[0] * c[0])
+    e = np.eye(d)
+    prod = np.empty(n)
+    for i in range(d):
+        for j in range(i + 1, d):
+            e[i, j] = e[j, i] = np.add.reduce(np.multiply(c[i], c[j], out=prod)) / var
+    return e
+
+
+def _times_matrix(st: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """``(S M)^T`` for ``st = S^T`` (d, n) and a small (d, d) ``m``, row by row without BLAS.
+
+    Row j is ``sum_k st[k] m[k, j]``, added in k order (fixed rounding, no BLAS threads).
+    """
+    d, n = st.shape
+    tt = np.empty((m.shape[1], n))
+    tmp = np.empty(n)
+    for j in range(m.shape[1]):
+        row = tt[j]
+        np.multiply(st[0], m[0, j], out=row)
+        for k in range(1, d):
+            if m[k, j] != 0.0:
+                row += np.multiply(st[k], m[k, j], out=tmp)
+    return tt
+
+
+def _place_in_rank_order(sorted_x: np.ndarray, t: np.ndarray, out: np.ndarray) -> None:
+    """``out[i] = sorted_x[rank of t[i]]``: the k-th smallest x goes where the k-th smallest t is.
+
+    The default (unstable) argsort gives the same order as a stable one when t has no
+    ties; t is a sum of continuous scores, so ties are all but impossible, but they are
+    checked for (one pass over the sorted t) and a column with a tie falls back to the
+    stable sort, which orders tied rows by position.  Writing through the order
+    (``out[order] = sorted_x``) is the rank scatter and the gather in one step.
+    """
+    order = np.argsort(t)
+    ts = t[order]
+    if np.any(ts[1:] == ts[:-1]):
+        order = np.argsort(t, kind="stable")
+    out[order] = sorted_x
+
+
+def iman_conover(samples, target_rank_corr, seed=None, *, columns_sorted: bool = False) -> np.ndarray:
     """Reorder each column of ``samples`` (n, d) to impose a Spearman correlation.
 
     ``target_rank_corr`` is ``(d, d)``, validated by :func:`validate_correlation`.
     ``seed`` (int, ``SeedSequence`` or ``Generator``) drives the random score
     permutations.  Returns a new ``(n, d)`` float64 array whose column j is a
     permutation of ``samples[:, j]``.  With n < 3 the input is returned unchanged
-    (copied).
+    (copied).  ``columns_sorted=True`` promises every column is already ascending
+    (a Latin hypercube built in stratum order), which skips the sort of the values;
+    the result is the same as for any row order of those values.
     """
     x = np.asarray(samples, dtype=np.float64)
     if x.ndim != 2:
@@ -123,22 +195,22 @@ def iman_conover(samples, target_rank_corr, seed=None) -> np.ndarray:
     if n < 3 or d < 2:
         return x.copy()
     rng = np.random.default_rng(seed)
-    scores = special.ndtri(np.arange(1, n + 1, dtype=np.float64) / (n + 1))
-    s = np.empty((n, d))
+    scores = _van_der_waerden_scores(n)
+    st = np.empty((d, n))  # S transposed: one contiguous row per input
     for j in range(d):
-        s[:, j] = scores[rng.permutation(n)]
+        np.take(scores, rng.permutation(n), out=st[j])
     r = _spearman_to_normal_pearson(target)
     p = np.linalg.cholesky(r)
-    e = np.corrcoef(s, rowvar=False)
+    e = _score_correlation(st)
     try:
         q = np.linalg.cholesky(e)
         m = np.linalg.solve(q.T, p.T)  # Q^-T P^T, so T = S Q^-T P^T
     except np.linalg.LinAlgError:  # tiny n relative to d: skip the decorrelation step
         m = p.T
-    t = s @ m
-    out = np.empty_like(x)
+    tt = _times_matrix(st, m)
+    out = np.empty((d, n)).T  # column-major: each column written and read contiguously
     for j in range(d):
-        ranks = np.empty(n, dtype=np.intp)
-        ranks[np.argsort(t[:, j], kind="stable")] = np.arange(n)
-        out[:, j] = np.sort(x[:, j], kind="stable")[ranks]
+        # sorting values (not indices) gives the same array whatever the sort's stability
+        xs = x[:, j] if columns_sorted else np.sort(x[:, j])
+        _place_in_rank_order(xs, tt[j], out[:, j])
     return out

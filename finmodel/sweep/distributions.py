@@ -35,12 +35,13 @@ the key ``"mean"`` (or ``"mu"``) for it.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import MISSING, dataclass, fields
 from typing import Any, ClassVar, Mapping
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 __all__ = [
     "Distribution",
@@ -241,7 +242,8 @@ class Triangular(Distribution):
 class NormalBounded(Distribution):
     """Normal(mu, sd) truncated to [low, high] (defaults: unbounded).
 
-    ppf via ``scipy.stats.truncnorm`` with a = (low - mu)/sd, b = (high - mu)/sd.
+    a = (low - mu)/sd, b = (high - mu)/sd; ppf is the exact inverse CDF through the
+    normal quantile (see :meth:`ppf`), ``mean`` from ``scipy.stats.truncnorm``.
     ``from_dict`` keys: ``mean`` (or ``mu``), ``sd``, optional ``low``, ``high``.
     """
 
@@ -278,8 +280,23 @@ class NormalBounded(Distribution):
         )
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
+        """``mu + sd z`` with z the standard-normal quantile of the probability u spreads over [a, b].
+
+        With a = (low - mu)/sd and b = (high - mu)/sd, z solves
+        ``(Phi(z) - Phi(a)) / (Phi(b) - Phi(a)) = u``, i.e. ``z = Phi^-1((1-u) Phi(a) + u Phi(b))``.
+        When a > 0 both Phi(a) and Phi(b) are close to 1 and that form loses digits, so the
+        upper-tail form is used: ``z = -Phi^-1((1-u) Phi(-a) + u Phi(-b))`` (the same
+        equation written with survival probabilities, which are small and precise there).
+        The blend of two probabilities never cancels; z is clipped to [a, b] against the
+        last rounding.  Agrees with ``scipy.stats.truncnorm.ppf`` (tests/sweep).
+        """
         u = np.asarray(u, dtype=np.float64)
-        return np.asarray(self._frozen().ppf(u), dtype=np.float64)
+        a, b = (self.low - self.mu) / self.sd, (self.high - self.mu) / self.sd
+        if a > 0.0:
+            z = -special.ndtri((1.0 - u) * special.ndtr(-a) + u * special.ndtr(-b))
+        else:
+            z = special.ndtri((1.0 - u) * special.ndtr(a) + u * special.ndtr(b))
+        return self.mu + self.sd * np.clip(z, a, b)
 
     def mean(self) -> float:
         return float(self._frozen().mean())
@@ -296,12 +313,148 @@ class NormalBounded(Distribution):
         return out
 
 
+# ----------------------------------------------------------------- Beta inverse CDF
+
+_BETA_TABLE_TOL = 2.0**-45  # |table - exact| allowed, as a fraction of (high - low): 2.8e-14
+_BETA_GRID_BITS = (13, 15)  # knots u_k = k / 2**bits; the finer grid is tried if the coarser misses
+_BETA_MAX_TAIL = 1.0 / 16  # the exact inverse covers u < tail and u > 1 - tail, at most this wide
+
+
+class _BetaQuantileTable:
+    """Inverse CDF of Beta(a, b) on [0, 1]: a quintic Hermite table in u, exact in the tails.
+
+    Knots sit on the dyadic grid ``u_k = k h``, h = 2**-bits, so ``s = u / h`` is exact and
+    ``k = floor(s)``, ``t = s - k`` carry no rounding.  Each knot holds the exact quantile
+    x_k (``special.betaincinv``, mirrored above u = 1/2, see :meth:`exact`), its slope
+    ``x' = 1 / f(x)`` and curvature ``x'' = -(f'/f)(x) x'^2`` with
+    ``f'/f = (a - 1)/x - (b - 1)/(1 - x)`` (f the Beta density).  On [u_k, u_k+1], with
+    D = x_k+1 - x_k, d = h x', s = h^2 x'' at either end (0, 1), the quintic is
+    ``x = c0 + c1 t + ... + c5 t^5`` with c0 = x_k, c1 = d0, c2 = s0/2,
+    c3 = 10 D - 6 d0 - 4 d1 - (3 s0 - s1)/2, c4 = -15 D + 8 d0 + 7 d1 + (3 s0 - 2 s1)/2,
+    c5 = 6 D - 3 d0 - 3 d1 - (s0 - s1)/2  (value, slope and curvature match at both ends).
+
+    Near u = 0 and 1 the quantile bends too fast for any table (x ~ u**(1/a)), so every
+    interval is checked against the exact quantile at t = 1/4 and 1/2 (a Hermite error is
+    a smooth bump, largest mid-interval) and the exact inverse takes over from the
+    outermost interval that misses ``_BETA_TABLE_TOL``: ``tail`` is that cut, chosen per
+    shape.  If a miss lies deeper than ``_BETA_MAX_TAIL`` even on the finer grid (very
+    peaked shapes), every u is evaluated exactly (``knots is None``).
+    tests/sweep/test_distributions.py holds the result to the bound against
+    ``scipy.stats.beta.ppf`` over random shapes, including u next to 0 and 1.
+    """
+
+    def __init__(self, a: float, b: float):
+        self.a, self.b = a, b
+        self.coef = None  # (K, 6) polynomial coefficients of interval k, or None: all exact
+        self.tail = 0.5
+        for bits in _BETA_GRID_BITS:
+            if self._build(bits):
+                break
+
+    def exact(self, u: np.ndarray) -> np.ndarray:
+        """The quantile from ``special.betaincinv``; above u = 1/2 through the mirror image.
+
+        ``x(u; a, b) = 1 - x(1 - u; b, a)``: 1 - u is exact for u >= 1/2 and the small
+        mirrored quantile keeps its digits, so x near 1 is right to about 1e-16.
+        """
+        return self._exact_pair(u)[0]
+
+    def _exact_pair(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(x, 1 - x)``, each to its own precision (1 - x from the mirror when u > 1/2)."""
+        u = np.asarray(u, dtype=np.float64)
+        upper = u > 0.5
+        x = special.betaincinv(self.a, self.b, np.where(upper, 0.5, u))
+        lost = np.isnan(x) & (u > 0.0) & (u < 1e-100)  # betaincinv gives NaN for some u ~ 1e-300
+        if lost.any():
+            # I_x(a, b) = x^a / (a B(a, b)) (1 + O(x)) as x -> 0, so x = (u a B(a, b))^(1/a); here x < 1e-11
+            x[lost] = np.exp((np.log(u[lost]) + math.log(self.a) + special.betaln(self.a, self.b)) / self.a)
+        y = 1.0 - x
+        if upper.any():
+            y[upper] = special.betaincinv(self.b, self.a, 1.0 - u[upper])
+            x[upper] = 1.0 - y[upper]
+        return x, y
+
+    def _build(self, bits: int) -> bool:
+        a, b = self.a, self.b
+        n = 2**bits
+        h = 1.0 / n
+        k = np.arange(1, n)  # u = 0 and 1 are left out: the slope is infinite there when a, b > 1
+        u = k * h
+        x, one_minus_x = self._exact_pair(u)
+        log_pdf = (a - 1.0) * np.log(x) + (b - 1.0) * np.log(one_minus_x) - special.betaln(a, b)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            slope = np.exp(-log_pdf)
+            curve = -((a - 1.0) / x - (b - 1.0) / one_minus_x) * slope * slope
+            d0, d1 = h * slope[:-1], h * slope[1:]
+            s0, s1 = h * h * curve[:-1], h * h * curve[1:]
+            dx = np.diff(x)
+            coef = np.stack([
+                x[:-1], d0, 0.5 * s0,
+                10.0 * dx - 6.0 * d0 - 4.0 * d1 - 0.5 * (3.0 * s0 - s1),
+                -15.0 * dx + 8.0 * d0 + 7.0 * d1 + 0.5 * (3.0 * s0 - 2.0 * s1),
+                6.0 * dx - 3.0 * d0 - 3.0 * d1 - 0.5 * (s0 - s1),
+            ], axis=1)  # row i: interval [u_(i+1), u_(i+2)] = [(i+1) h, (i+2) h]
+            err = np.zeros(n - 2)
+            for t in (0.25, 0.5):
+                approx = _horner(coef, np.full(n - 2, t))
+                err = np.maximum(err, np.abs(approx - self.exact(u[:-1] + t * h)))
+        bad = ~(err <= _BETA_TABLE_TOL)  # NaN (overflowed slope) counts as a miss
+        lower, upper = bad[: (n - 2) // 2], bad[(n - 2) // 2:]
+        lo = int(np.flatnonzero(lower).max()) + 1 if lower.any() else 0  # first good row
+        hi = (n - 2) // 2 + (int(np.flatnonzero(upper).min()) if upper.any() else n - 2 - (n - 2) // 2)
+        tail = max((lo + 1) * h, 1.0 - (hi + 1) * h)
+        if tail > _BETA_MAX_TAIL:
+            return False
+        self.tail = tail
+        self.scale = float(n)
+        full = np.full((6, n), np.nan)  # column k: interval [k h, (k+1) h]; outside the cut unused
+        full[:, 1:-1] = coef.T
+        self.coef = full  # one contiguous row per power of t, for fast gathers
+        return True
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        """x in [0, 1] with I_x(a, b) = u, for an array u of probabilities."""
+        u = np.asarray(u, dtype=np.float64)
+        if u.ndim == 0:
+            return self.ppf(u.reshape(1)).reshape(())
+        if self.coef is None:
+            return self.exact(u)
+        s = u * self.scale  # exact: the scale is a power of 2
+        k = np.floor(s)
+        t = s - k
+        np.clip(k, 0, self.scale - 1, out=k)
+        ki = k.astype(np.intp)
+        x = np.take(self.coef[5], ki)
+        for i in range(4, -1, -1):  # Horner's rule, one gathered coefficient at a time
+            x *= t
+            x += np.take(self.coef[i], ki)
+        tail = ~((u >= self.tail) & (u <= 1.0 - self.tail))  # also NaN
+        if tail.any():
+            x[tail] = self.exact(u[tail])
+        return np.clip(x, 0.0, 1.0)
+
+
+def _horner(coef: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """``sum_i coef[:, i] t**i`` (rows of coefficients, one t per row), by Horner's rule."""
+    x = coef[:, -1] * t
+    for i in range(coef.shape[1] - 2, 0, -1):
+        x += coef[:, i]
+        x *= t
+    return x + coef[:, 0]
+
+
+@functools.lru_cache(maxsize=64)
+def _beta_quantile_table(a: float, b: float) -> _BetaQuantileTable:
+    return _BetaQuantileTable(a, b)
+
+
 @dataclass(frozen=True)
 class Pert(Distribution):
     """Beta-PERT on [low, high] with most likely value ``mode`` and shape ``lamb``.
 
     alpha = 1 + lamb (mode-low)/(high-low),  beta = 1 + lamb (high-mode)/(high-low);
-    ppf(u) = low + (high-low) * BetaInv(u; alpha, beta);
+    ppf(u) = low + (high-low) * BetaInv(u; alpha, beta), BetaInv from a table
+    (:class:`_BetaQuantileTable`: error below 2.8e-14 of (high - low), exact in the tails);
     mean = (low + lamb*mode + high) / (lamb + 2)   (= (low + 4 mode + high)/6 for lamb = 4).
     """
 
@@ -326,7 +479,7 @@ class Pert(Distribution):
     def ppf(self, u: np.ndarray) -> np.ndarray:
         u = np.asarray(u, dtype=np.float64)
         a, b = self._ab()
-        return self.low + (self.high - self.low) * np.asarray(stats.beta.ppf(u, a, b), dtype=np.float64)
+        return self.low + (self.high - self.low) * _beta_quantile_table(a, b).ppf(u)
 
     def mean(self) -> float:
         return (self.low + self.lamb * self.mode + self.high) / (self.lamb + 2.0)

@@ -417,6 +417,7 @@ def run_sweep(
     max_n: int = MAX_N,
     notify: Callable[[str], None] | None = None,
     dask_connect_timeout: float = DASK_CONNECT_TIMEOUT_S,
+    dask_session=None,
 ) -> SweepResult:
     """Run the sweep of ``scenario``'s ``[sweep]`` table on the plan (default: the shipped Luton plan).
 
@@ -425,7 +426,8 @@ def run_sweep(
     tornado: ``1 + 2 d`` rows, ``n`` ignored).  ``seed``: non-negative int.
     ``backend``: "local" (in process, chunks of ``chunk_size``, at most
     :data:`~finmodel.sweep.limits.MAX_CHUNK_SIZE`) or "dask" (``scheduler`` address, or a
-    LocalCluster when None; blocks of 65,536 rows; a scheduler that does not answer within
+    LocalCluster when None; one task per fold group of 4 blocks of 65,536 rows, merged on its
+    worker; a scheduler that does not answer within
     ``dask_connect_timeout`` seconds raises :class:`~finmodel.errors.EnvironmentFailure`
     before anything runs).
     ``save_samples``: write the per-scenario table (inputs and outputs) to this CSV file
@@ -436,6 +438,8 @@ def run_sweep(
     for grid the grid's real size counts).  ``notify(message)`` is called once, before
     the run, when it is expected to take over
     :data:`~finmodel.sweep.limits.LONG_RUN_SECONDS`.
+    ``dask_session``: an open :func:`~finmodel.sweep.backends.dask_client` to run on
+    (backend "dask"; left open, e.g. to time runs without the cluster's start-up).
     ``spec`` overrides the scenario's ``[sweep]`` table.  Tornado and break-even
     tables are added whenever they apply (tornado for every method, break-even
     when the spec has one).  A NaN or infinite figure raises
@@ -455,7 +459,9 @@ def run_sweep(
     samples = SamplesFile(save_samples, overwrite=overwrite) if save_samples is not None else None
     session = None
     try:
-        if backend == "dask" and method != "tornado":
+        if backend == "dask" and method != "tornado" and dask_session is not None:
+            session = dask_session
+        elif backend == "dask" and method != "tornado":
             # connect first: an unreachable scheduler is reported before the pilot and any progress bar
             session = dask_client(scheduler, n_workers=dask_workers, processes=dask_processes,
                                   timeout=dask_connect_timeout)
@@ -469,7 +475,7 @@ def run_sweep(
             samples.discard()
         raise
     finally:
-        if session is not None:
+        if session is not None and session is not dask_session:
             session.close()
     result.elapsed_s = time.perf_counter() - t0
     return result

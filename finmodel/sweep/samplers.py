@@ -9,8 +9,8 @@ Methods
 ``"mc"``
     Independent uniforms from numpy's PCG64.
 ``"lhs"``
-    Latin hypercube (``scipy.stats.qmc.LatinHypercube``, random position
-    inside each stratum).
+    Latin hypercube (the points of ``scipy.stats.qmc.LatinHypercube``, random
+    position inside each stratum), built by :func:`latin_hypercube`.
 ``"sobol"``
     Owen-scrambled Sobol' sequence (``scipy.stats.qmc.Sobol(scramble=True)``).
     Balance properties need n to be a power of 2; other n are allowed with a
@@ -53,7 +53,10 @@ chunk size.  Per method:
 
 Rank correlation (``correlation``: a ``(d, d)`` Spearman matrix) is imposed by
 Iman-Conover on ``u`` within each block (seed ``spawn_key=(3, b)``), before the
-``ppf`` mapping; the ppfs are monotone, so ranks and marginals carry over.
+``ppf`` mapping; the ppfs are monotone, so ranks and marginals carry over.  An lhs
+block that will be correlated is built with its columns already in stratum order
+(the same values), so Iman-Conover does not sort them; the samples are bit-identical
+to sorting (tests/sweep/test_fast_sampling.py pins them).
 Blocks much smaller than d rows get weaker correlation control.
 
 ``seed`` is a non-negative int.  ``None`` (only where noted) draws fresh OS
@@ -192,8 +195,8 @@ def _block(spec: _Spec, b: int) -> np.ndarray:
         gen = np.random.Generator(np.random.PCG64(np.random.SeedSequence(spec.entropy, spawn_key=(_TAG_MC, b))))
         u = gen.random((m, d))
     elif spec.method == "lhs":
-        gen = np.random.default_rng(np.random.SeedSequence(spec.entropy, spawn_key=(_TAG_LHS, b)))
-        u = qmc.LatinHypercube(d, rng=gen).random(m)
+        u = latin_hypercube(m, d, np.random.SeedSequence(spec.entropy, spawn_key=(_TAG_LHS, b)),
+                            columns_sorted=spec.corr is not None)
     elif spec.method == "sobol":
         gen = np.random.default_rng(np.random.SeedSequence(spec.entropy, spawn_key=(_TAG_SOBOL,)))
         bits = 30 if spec.n_total <= 2**30 else 64
@@ -207,10 +210,41 @@ def _block(spec: _Spec, b: int) -> np.ndarray:
         ks = np.asarray(spec.levels)
         idx = np.unravel_index(np.arange(start, start + m), tuple(spec.levels))
         u = (np.stack(idx, axis=1).astype(np.float64) + 0.5) / ks
+    # clip is monotone, so an lhs block built in stratum order stays sorted column by column
     u = np.clip(np.asarray(u, dtype=np.float64), _TINY, 1.0 - _TINY)
     if spec.corr is not None:
-        u = iman_conover(u, spec.corr, seed=np.random.SeedSequence(spec.entropy, spawn_key=(_TAG_IC, b)))
+        u = iman_conover(u, spec.corr, seed=np.random.SeedSequence(spec.entropy, spawn_key=(_TAG_IC, b)),
+                         columns_sorted=spec.method == "lhs")
     return u
+
+
+def latin_hypercube(n: int, d: int, seed: np.random.SeedSequence, *, columns_sorted: bool = False) -> np.ndarray:
+    """An ``(n, d)`` Latin hypercube: each column has one point in each of n equal strata.
+
+    The construction of ``scipy.stats.qmc.LatinHypercube(d, rng=default_rng(seed)).random(n)``
+    (scrambled, no optimisation), reproduced draw for draw so the points are the same:
+    the generator scipy uses is the first child of ``seed``; jitters ``U`` (n, d) are drawn
+    first, then one shuffled stratum order ``p_j`` (a permutation of 1..n) per column,
+    and point i of column j is ``(p_j[i] - U[i, j]) / n``, which lies in stratum p_j[i].
+
+    ``columns_sorted=True`` returns the same values with every column in stratum order
+    (ascending: the point of stratum p is written to row p - 1), which is what the
+    rank-correlation step needs, so it does not have to sort them.
+    """
+    first_child = np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, 0), pool_size=seed.pool_size)
+    gen = np.random.Generator(np.random.PCG64(first_child))  # = seed.spawn(1)[0], without mutating seed
+    jitter = gen.uniform(size=(n, d))
+    strata = np.tile(np.arange(1, n + 1), (d, 1))  # one row of 1..n per column, shuffled in place
+    for j in range(d):
+        gen.shuffle(strata[j])
+    out = np.empty((d, n))  # filled row by row (contiguous), returned as its (n, d) transpose
+    for j in range(d):
+        point = (strata[j] - jitter[:, j]) / n
+        if columns_sorted:
+            out[j, strata[j] - 1] = point
+        else:
+            out[j] = point
+    return out.T
 
 
 def unit_samples_block(
