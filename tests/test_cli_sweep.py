@@ -15,6 +15,7 @@ def test_sweep_json_and_files(tmp_path):
     assert res.returncode == 0, res.stderr
     doc = json.loads(res.stdout)
     assert doc["n"] == 3000 and doc["seed"] == 7 and doc["method"] == "lhs"
+    assert doc["la_code"] == "E06000032"  # Luton's ONS code: sweeps of many boards can be told apart
     s = doc["outputs"]["shortfall_total_gbp"]
     assert s["count"] == 3000 and s["p5"] <= s["p50"] <= s["p95"]
     assert 0 <= doc["risk"]["prob_shortfall_exceeds_contingency"] <= 1

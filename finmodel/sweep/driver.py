@@ -224,12 +224,14 @@ class SweepResult:
     elapsed_s: float
     version: str = __version__
     samples_path: str | None = None
+    la_code: str = ""  # the HWB's ONS code, so a region's sweeps can be told apart
 
     def to_dict(self) -> dict:
         return _jsonable({
             "finmodel_version": self.version,
             "plan": self.plan_path,
             "plan_sha256": self.plan_sha256,
+            "la_code": self.la_code,
             "scenario": self.scenario,
             "method": self.method,
             "n": self.n,
@@ -533,6 +535,7 @@ def _run(base: _Base, method: str, n_run: int, levels, seed: int, chunk_size: in
         created_utc=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         elapsed_s=0.0,
         samples_path=None,
+        la_code=base.plan.hwb.ons_code,
     )
 
 
