@@ -109,7 +109,8 @@ def sweep_summary_for_workbook(doc: dict) -> dict:
         "method": doc.get("method"), "n": doc.get("n"), "seed": doc.get("seed"), "output": "shortfall_total_gbp",
         "percentiles": doc.get("outputs", {}),
         "tornado": [{"input": t["input"], "low": t["low_value"], "high": t["high_value"],
-                     "output_low": t["shortfall_at_low_gbp"], "output_high": t["shortfall_at_high_gbp"]}
+                     "output_low": t["shortfall_at_low_gbp"], "output_high": t["shortfall_at_high_gbp"],
+                     "output_base": t["shortfall_at_base_gbp"]}  # the tornado is centred on the base
                     for t in doc.get("tornado", [])],
     }
 

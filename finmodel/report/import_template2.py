@@ -176,46 +176,63 @@ class _Reader:
     # sections --------------------------------------------------------------------
     def assumptions(self, data: dict) -> None:
         ws = self.sheet(L.ASSUMPTIONS)
-        hdr = self.find_row(ws, L.ASSUMPTIONS_HEADER)
+        hdr, (c_path, c_value, c_held, c_type) = self.assumptions_columns(ws)
         for row in range(hdr + 1, ws.max_row + 1):
-            path_text = self.label(ws, row, 1)
+            path_text = self.label(ws, row, c_path)
             if path_text is None:
-                continue
-            held = self.label(ws, row, 5)
+                continue  # a section heading or a blank row
+            held = self.label(ws, row, c_held)
             if held != L.HELD_HERE:
                 continue
             try:
                 tokens = parse_path(path_text)
             except ValueError as exc:
-                self.fail(ws, row, 1, path_text, str(exc))
+                self.fail(ws, row, c_path, path_text, str(exc))
             if held_on(tokens) != L.HELD_HERE:
-                self.fail(ws, row, 5, held, f"this input is held on the {held_on(tokens)!r} sheet; change it there")
-            kind = self.label(ws, row, 6) or "text"
-            value = self.assumption_value(ws, row, kind)
+                self.fail(ws, row, c_held, held, f"this input is held on the {held_on(tokens)!r} sheet; change it there")
+            kind = self.label(ws, row, c_type) or "text"
+            value = self.assumption_value(ws, row, kind, c_value, c_type)
             if value is _SKIP:
                 continue
             set_path(data, tokens, value)
-            self.note(tokens, ws, row, 2)
+            self.note(tokens, ws, row, c_value)
 
-    def assumption_value(self, ws, row: int, kind: str) -> Any:
+    def assumptions_columns(self, ws) -> tuple[int, tuple[int, int, int, int]]:
+        """The Assumptions sheet's header row and its (path, value, held on, type) columns, found by their headers.
+
+        The path, held-on and type columns are machine columns (hidden in the workbook finmodel writes);
+        an earlier layout with the path in column A reads the same way.
+        """
+        for row in range(1, min(ws.max_row, 20) + 1):
+            cols = self.header_cols(ws, row)
+            if L.ASSUMPTIONS_HEADER in cols:
+                missing = [h for h in L.ASSUMPTIONS_COLUMNS if h not in cols]
+                if missing:
+                    raise ValueError(f"{self.path}: sheet {L.ASSUMPTIONS!r} row {row}: no column headed "
+                                     f"{missing[0]!r} (expected headers {', '.join(L.ASSUMPTIONS_COLUMNS)})")
+                return row, tuple(cols[h] for h in L.ASSUMPTIONS_COLUMNS)
+        raise ValueError(f"{self.path}: sheet {L.ASSUMPTIONS!r}: no header row with a {L.ASSUMPTIONS_HEADER!r} column "
+                         "in its first 20 rows")
+
+    def assumption_value(self, ws, row: int, kind: str, col: int = 2, type_col: int = 6) -> Any:
         if kind == "list":
-            return [] if self.raw(ws, row, 2) is None else self.fail(ws, row, 2, self.raw(ws, row, 2), "an empty list row must stay blank")
+            return [] if self.raw(ws, row, col) is None else self.fail(ws, row, col, self.raw(ws, row, col), "an empty list row must stay blank")
         if kind == "table":
-            return {} if self.raw(ws, row, 2) is None else self.fail(ws, row, 2, self.raw(ws, row, 2), "an empty table row must stay blank")
-        v = self.raw(ws, row, 2)
+            return {} if self.raw(ws, row, col) is None else self.fail(ws, row, col, self.raw(ws, row, col), "an empty table row must stay blank")
+        v = self.raw(ws, row, col)
         if v is None:
             return _SKIP
         if kind == "text":
-            return self.text(ws, row, 2)
+            return self.text(ws, row, col)
         if kind == "number":
-            return self.number(ws, row, 2)
+            return self.number(ws, row, col)
         if kind == "integer":
-            x = self.number(ws, row, 2)
+            x = self.number(ws, row, col)
             if not float(x).is_integer():
-                self.fail(ws, row, 2, v, "expected a whole number")
+                self.fail(ws, row, col, v, "expected a whole number")
             return int(x)
         if kind == "boolean":
-            return self.yes_no(ws, row, 2)
+            return self.yes_no(ws, row, col)
         if kind == "date":
             if isinstance(v, datetime):
                 return v.date()
@@ -224,8 +241,8 @@ class _Reader:
             try:
                 return date.fromisoformat(str(v).strip())
             except ValueError:
-                self.fail(ws, row, 2, v, "expected a date like 2014-08-01")
-        self.fail(ws, row, 6, kind, "unknown type (text, number, integer, boolean, date, list, table)")
+                self.fail(ws, row, col, v, "expected a date like 2014-08-01")
+        self.fail(ws, row, type_col, kind, "unknown type (text, number, integer, boolean, date, list, table)")
 
     def funding(self, data: dict, years: list[str]) -> None:
         ws = self.sheet(L.FUNDING)
@@ -247,7 +264,9 @@ class _Reader:
         data["contributions"] = out
         if data.get("minimum_pool", {}).get("method") == "stated":
             min_row = self.find_row(ws, L.MINIMUM_LABEL)
-            year_hdr = self.find_row(ws, "Stream code")
+            year_hdr = next((r for r in (self.find_row(ws, h, required=False) for h in L.STREAM_TABLE_HEADERS) if r), None)
+            if year_hdr is None:
+                raise ValueError(f"{self.path}: sheet {ws.title!r}: no row labelled {L.STREAM_TABLE_HEADER!r} in column A")
             cols = self.year_cols(ws, year_hdr, r"(\d{4}/\d{2})", years)
             stated = {}
             for y in years:

@@ -47,7 +47,13 @@ PARTNERS_HEADER = "Partner"
 RISK_ITEM_HEADER = "Item (£)"
 #: Written in a partner's share cell when its share is a profile by year (in the share rows).
 SHARE_BY_YEAR = "by year"
+#: Heads the Funding sources sheet's totals by stream (its year header row is where the stated minimum's years are read);
+#: workbooks from before labels replaced stream codes there say "Stream code".
+STREAM_TABLE_HEADER = "Funding stream"
+STREAM_TABLE_HEADERS = (STREAM_TABLE_HEADER, "Stream code")
 ASSUMPTIONS_HEADER = "Path"
+#: Headers of the Assumptions sheet's machine columns the importer reads, in the order it uses them.
+ASSUMPTIONS_COLUMNS = (ASSUMPTIONS_HEADER, "Value", "Held on", "Type")
 HELD_HERE = "here"
 
 YES, NO = "Yes", "No"
@@ -167,3 +173,6 @@ def held_on(tokens: list[Any]) -> str:
     if head == "partners" and len(tokens) > 2 and tokens[2] != "commissioned":
         return RISK
     return HELD_HERE
+
+#: Header of the Expenditure plan's hidden column: 1 where a scheme's Care Act flag (Assumptions) is Yes.
+CARE_ACT_FLAG_HEADER = "Care Act flag (1 = Yes, from Assumptions)"

@@ -63,6 +63,8 @@ INPUT_FILL = "#FFFF99"  # light yellow: a cell the user may change
 CALC_FILL = "#D9D9D9"  # light grey: calculated, locked
 HEADER_FILL = "#1F3864"  # dark blue header band
 GBP_FORMAT = "£#,##0.00"
+#: Whole pounds, for tables of model values too wide to print to the penny (the cell keeps its pennies).
+GBP_WHOLE_FORMAT = "£#,##0;-£#,##0"
 GBP_THOUSANDS_FORMAT = "#,##0;-#,##0"  # the cell holds £000 (7800 = £7,800,000); no display scaling
 PCT_FORMAT = "0.0%"
 
@@ -354,11 +356,20 @@ def add_list_validation(
         raise ValueError(f"xlsxwriter rejected the list validation (status {status})")
 
 
+#: Left and right print margins [inches].
+PRINT_MARGIN_IN = 0.3
+#: Widest sheet (Excel character units of printed columns) that LibreOffice fits on A4 landscape at >= 80%, so
+#: 10 pt text prints at >= 8 pt.  Measured (docs/WORKBOOK_PRINT_REVIEW.md): a unit prints about 7.1 pt wide at
+#: 100%, and the printable width is 297 mm - 2 x 0.3 in = 798 pt: 798 / 0.8 / 7.1 = 140; 135 leaves a margin.
+PRINT_WIDTH_UNITS = 135
+
+
 def set_print(
     ws: Worksheet, landscape: bool = True, fit_width: bool = True, repeat_rows: int | None = None,
 ) -> None:
     """A4 page set-up: orientation, fit to one page wide, optional title rows."""
     ws.set_paper(9)  # A4
+    ws.set_margins(left=PRINT_MARGIN_IN, right=PRINT_MARGIN_IN, top=0.5, bottom=0.5)
     if landscape:
         ws.set_landscape()
     else:

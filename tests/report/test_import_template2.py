@@ -57,8 +57,8 @@ def test_plan_to_toml_quotes_awkward_text():
     assert tomllib.loads(plan_to_toml(data)) == {"a": data["a"], "t": data["t"]}
 
 
-def _row_of(ws, label: str) -> int:
-    return next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == label)
+def _row_of(ws, label: str, col: int = 1) -> int:
+    return next(r for r in range(1, ws.max_row + 1) if ws.cell(r, col).value == label)
 
 
 def test_edited_workbook_imports_with_the_edits(books, tmp_path):
@@ -95,8 +95,11 @@ def test_edited_workbook_imports_with_the_edits(books, tmp_path):
 def test_edit_on_the_assumptions_sheet(books, tmp_path):
     wb = load_workbook(books["luton"])
     ws = wb[L.ASSUMPTIONS]
-    row = _row_of(ws, "qipp.cohorts[3].initial_reduction_pct")
-    assert ws.cell(row, 5).value == L.HELD_HERE
+    assert [ws.cell(4, c).value for c in range(1, 9)] == ["Input", "Value", "Unit", "Source", "Change it on",
+                                                          L.ASSUMPTIONS_HEADER, "Held on", "Type"]
+    row = _row_of(ws, "qipp.cohorts[3].initial_reduction_pct", col=6)  # the path: a hidden machine column
+    assert ws.cell(row, 7).value == L.HELD_HERE and ws.cell(row, 5).value == "this sheet"
+    assert ws.cell(row, 1).value.endswith(": initial reduction (%)")  # what a person reads
     ws.cell(row, 2, 22.5)
     path = tmp_path / "edited.xlsx"
     wb.save(path)

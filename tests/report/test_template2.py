@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from finmodel.engine import run, run_plan
 from finmodel.plan import plan_from_dict, read_toml
 from finmodel.report import t2_common as L
-from finmodel.report import template2
+from finmodel.report import t2_p4p
 from finmodel.report.recalc import compare_recalculated, formula_cells, recalculate_many
 from finmodel.report.template2 import write_template2
 
@@ -45,7 +45,7 @@ def books(tmp_path_factory) -> dict[str, Path]:
         "luton_beds": write_template2(scen[1], d / "luton_beds.xlsx", scen),
     }
     # a workbook whose P4P sum carries a wrong cached value, to prove the recalculation check can fail
-    real = template2.write_formula
+    real = t2_p4p.write_formula
 
     def corrupt(ws, row, col, formula, cached_value, fmt=None):
         if "/100*B" in formula:
@@ -53,7 +53,7 @@ def books(tmp_path_factory) -> dict[str, Path]:
         real(ws, row, col, formula, cached_value, fmt)
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(template2, "write_formula", corrupt)
+        mp.setattr(t2_p4p, "write_formula", corrupt)  # the P4P sheet's formulas
         out["corrupt"] = write_template2(luton, d / "corrupt.xlsx")
     return out
 
@@ -108,8 +108,13 @@ def test_live_formulas(luton_wb):
 
 
 def test_charts_and_freeze_panes(luton_wb, books):
-    for name in (L.FUNDING, L.EXPENDITURE, L.RISK, L.SENSITIVITY, L.QIPP):
+    for name in (L.FUNDING, L.EXPENDITURE, L.SENSITIVITY, L.QIPP):
         assert luton_wb[name]._charts, name
+    # the base case has no shortfall: no empty risk-share chart, a sentence instead; with one, the chart is there
+    assert not luton_wb[L.RISK]._charts
+    assert any(isinstance(c.value, str) and c.value.startswith("No shortfall in this scenario")
+               for row in luton_wb[L.RISK].iter_rows() for c in row)
+    assert load_workbook(books["luton_beds"])[L.RISK]._charts
     assert luton_wb[L.FUNDING].freeze_panes == "A5"
     assert luton_wb[L.EXPENDITURE].freeze_panes == "C5"
     cb = load_workbook(books["central_bedfordshire"])

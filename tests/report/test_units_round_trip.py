@@ -155,15 +155,15 @@ def test_a_workbook_without_the_units_row_is_refused(books, tmp_path):
 def test_an_input_of_a_structured_sheet_is_not_read_from_the_assumptions_sheet(books, tmp_path):
     wb = load_workbook(books["luton"])
     ws = wb[L.ASSUMPTIONS]
-    row = _row_of(ws, "contributions[0].amount")
-    assert ws.cell(row, 5).value == "Funding sources!D5"
+    row = _row_of(ws, "contributions[0].amount", col=6)  # path column (hidden)
+    assert ws.cell(row, 7).value == "Funding sources!D5" and ws.cell(row, 5).value == "Funding sources, cell D5"
     assert ws.cell(row, 2).value == "='Funding sources'!$D$5*1000"  # shown in £ on this £ sheet
     ws.cell(row, 2, 7_800_000)
-    ws.cell(row, 5, L.HELD_HERE)
-    ws.cell(row, 6, "number")
+    ws.cell(row, 7, L.HELD_HERE)
+    ws.cell(row, 8, "number")
     path = tmp_path / "double.xlsx"
     wb.save(path)
-    with pytest.raises(ValueError, match=r"cell E\d+ value 'here': this input is held on the 'Funding sources' sheet"):
+    with pytest.raises(ValueError, match=r"cell G\d+ value 'here': this input is held on the 'Funding sources' sheet"):
         import_template2(path)
 
 

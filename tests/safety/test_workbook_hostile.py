@@ -250,7 +250,8 @@ def test_the_good_workbook_is_within_every_limit(good):
     assert size * 50 < G.MAX_FILE_BYTES
     assert len(infos) * 40 < G.MAX_PARTS
     assert sum(i.file_size for i in infos) * 50 < G.MAX_UNCOMPRESSED_BYTES
-    assert max(i.file_size for i in infos) * 100 < G.MAX_PART_BYTES
+    # the largest part is the Assumptions sheet (Luton: ~230 KB with its plain-label and hidden machine columns)
+    assert max(i.file_size for i in infos) * 60 < G.MAX_PART_BYTES
     assert max(i.file_size / i.compress_size for i in infos) * 10 < G.MAX_COMPRESSION_RATIO
     assert import_template2(good)["hwb"]["name"] == "Luton"
 
