@@ -60,7 +60,7 @@ RATIO_CHECKED_ABOVE_BYTES = 1 * MiB
 MAX_XML_DEPTH = 100
 #: Most XML elements in all the parts read (import reads about 12,000 of finmodel's workbook for
 #: Luton; a plan at every limit of plan_text, e.g. 500 schemes, needs several hundred thousand).
-MAX_XML_ELEMENTS = 2_000_000
+MAX_XML_ELEMENTS = 1_500_000
 #: Most sheets in the workbook (finmodel writes 12).
 MAX_SHEETS = 100
 #: Highest row number on a sheet (finmodel's longest sheet, Assumptions, has 583 rows).
@@ -69,8 +69,8 @@ MAX_ROWS = 30_000
 MAX_COLUMNS = 1_000
 #: Most cells on the sheets read together (finmodel writes about 6,000 for Luton; a plan at every
 #: limit of plan_text needs more than 100,000, tested by tests/safety/test_limits.py); also the
-#: most shared strings.  At ~200 bytes a cell read, 500,000 cells stay under ~100 MiB.
-MAX_CELLS = 500_000
+#: most shared strings.  At ~200 bytes a cell read, 250,000 cells stay under ~50 MiB.
+MAX_CELLS = 250_000
 #: Longest text in a cell [characters]: Excel's own limit.
 MAX_CELL_CHARS = 32_767
 #: Longest formula [characters]: Excel's own limit.

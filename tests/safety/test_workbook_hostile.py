@@ -124,10 +124,10 @@ def build(kind: str, good: Path, d: Path) -> Path:
     if kind == "many_rows":  # 100,000 rows on the Assumptions sheet
         rows = "".join(f'<row r="{i}"><c r="A{i}"><v>{i}</v></c></row>' for i in range(1, 100_001))
         return rezip(good, out, {ASSUMPTIONS_PART: sheet_xml(rows)})
-    if kind == "many_cells":  # 120,000 cells (6,000 rows of 20) on the Funding sources sheet (16 M in the issue)
+    if kind == "many_cells":  # 20 % more cells than the limit (rows of 20) on the Funding sources sheet
         cols = [chr(65 + c) for c in range(20)]
         rows = "".join(f'<row r="{i}">' + "".join(f'<c r="{c}{i}"><v>{i}</v></c>' for c in cols) + "</row>"
-                       for i in range(1, 6_001))
+                       for i in range(1, G.MAX_CELLS * 6 // 5 // 20 + 1))
         return rezip(good, out, {FUNDING_PART: sheet_xml(rows)})
     if kind == "far_cell":  # one cell in Excel's last column and row
         return rezip(good, out, {FUNDING_PART: sheet_xml('<row r="1"><c r="XFD1"><v>1</v></c></row>')})
@@ -174,9 +174,9 @@ def build(kind: str, good: Path, d: Path) -> Path:
         return out
     if kind == "deep":  # elements nested 10,000 deep in the stylesheet
         return rezip(good, out, {STYLES: b"<a>" * 10_000 + b"</a>" * 10_000})
-    if kind == "many_elements":  # 700,000 elements in the stylesheet, compressing about 25:1
+    if kind == "many_elements":  # 100,000 more elements than the limit in the stylesheet, compressing about 25:1
         rnd = random.Random(1)
-        body = b"".join(rnd.choice((b"<a/>", b"<b/>")) for _ in range(700_000))
+        body = b"".join(rnd.choice((b"<a/>", b"<b/>")) for _ in range(G.MAX_XML_ELEMENTS + 100_000))
         return rezip(good, out, {STYLES: b"<styleSheet>" + body + b"</styleSheet>"})
     if kind == "surrogate":
         return rezip(good, out, {SST: sst_xml("_xD800_")})
@@ -189,7 +189,8 @@ EXPECTED = {
     "bomb_ratio": [f"part '{SST}' expands from", "more than 100 to 1", "zip bomb"],
     "bomb_lying": [f"part '{SST}'", "corrupt"],
     "many_rows": ["sheet 'Assumptions'", "row 30,001", "limit of 30,000 rows"],
-    "many_cells": ["sheet 'Funding sources'", "cell 'A5001'", "more than 100,000 cells"],
+    # the cell past the limit: rows of 20 cells, so the first cell of row MAX_CELLS / 20 + 1
+    "many_cells": ["sheet 'Funding sources'", f"cell 'A{G.MAX_CELLS // 20 + 1}'", f"more than {G.MAX_CELLS:,} cells"],
     "far_cell": ["sheet 'Funding sources'", "cell 'XFD1'", "column 16,384", "limit of 1,000 columns"],
     "long_text": [f"part '{SST}' shared string 0", "longer than 32,767 characters"],
     "long_formula": ["sheet 'Funding sources'", "cell A1", "formula is longer than 8,192 characters"],
@@ -206,7 +207,7 @@ EXPECTED = {
     "no_parts": ["no part '[Content_Types].xml'", "'readme.txt'"],
     "many_parts": ["2,001 parts", "limit of 2,000"],
     "deep": [f"part '{STYLES}' nests elements 101 deep", "limit of 100"],
-    "many_elements": ["more than 600,000 XML elements", f"part '{STYLES}'"],
+    "many_elements": [f"more than {G.MAX_XML_ELEMENTS:,} XML elements", f"part '{STYLES}'"],
     "surrogate": [f"part '{SST}' shared string 0", "unpaired surrogate"],
 }
 
