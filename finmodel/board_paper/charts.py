@@ -89,8 +89,8 @@ def shortfall_distribution(edges_gbp: np.ndarray, share: np.ndarray, contingency
     ax.bar(e[:-1], 100 * share, width=np.diff(e), align="edge", color=BLUE, edgecolor="white", linewidth=0.3)
     top = float(100 * share.max()) if share.size else 1.0
     ax.axvline(contingency_gbp / 1e6, color=RED, lw=1.6)
-    ax.text(contingency_gbp / 1e6, top * 1.5, f" contingency £{contingency_gbp / 1e6:,.2f}m: "
-            f"the shortfall is above it in {100 * prob_exceeds:.1f}% of scenarios", color=RED, fontsize=9, va="top",
+    ax.text(contingency_gbp / 1e6, top * 1.5, f" contingency in the plan as written £{contingency_gbp / 1e6:,.2f}m; "
+            f"the shortfall is above the contingency held in {100 * prob_exceeds:.1f}% of scenarios", color=RED, fontsize=9, va="top",
             bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.9, "pad": 1.0})
     for label, v in (("P50", p50_gbp), ("P95", p95_gbp)):
         ax.axvline(v / 1e6, color="black", ls="--", lw=0.8)

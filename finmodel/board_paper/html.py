@@ -56,6 +56,20 @@ li { margin: 1pt 0; }
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src 'none'; connect-src 'none'"
 
 
+
+def contingency_phrase(base, k, money) -> str:
+    """How the page names the contingency the shortfall is compared with.
+
+    Under the default basis the contingency is the P4P money not released, so it differs from one
+    outturn to the next (each outturn is compared with its own); the plan's figure is then only the
+    contingency as written, and the sentence must say so rather than name one amount.
+    """
+    as_written = money(k.contingency_total_gbp)
+    if base.plan.risk_share.contingency_basis == "p4p_unreleased":
+        return (f"the contingency held in that outturn (the P4P money not released, which grows when admissions "
+                f"are not avoided; {as_written} in the plan as written)")
+    return f"the contingency of {as_written}"
+
 def e(text: object) -> str:
     return escape(str(text), quote=True)
 
@@ -114,8 +128,8 @@ def _headline_words(paper: BoardPaper) -> str:
                      f"(<i>{e(worst.name)}</i>: {e(worst.description.rstrip('. '))}).")
     if paper.sweep is not None:
         k = paper.sweep.risk
-        parts.append(f"Across {k.n:,} simulated outturns the shortfall exceeds the contingency of "
-                     f"{millions(k.contingency_total_gbp)} in <b>{pct(k.prob_exceeds_contingency)}</b> of them; "
+        parts.append(f"Across {k.n:,} simulated outturns the shortfall exceeds {contingency_phrase(paper.sweep.base, k, millions)} "
+                     f"in <b>{pct(k.prob_exceeds_contingency)}</b> of them; "
                      f"the median shortfall is {millions(k.shortfall_p50_gbp)} and 1 in 20 are above "
                      f"{millions(k.shortfall_p95_gbp)}.")
     return "<p class='lead'>" + " ".join(parts) + "</p>"
@@ -189,7 +203,7 @@ def _risk(paper: BoardPaper) -> str:
     out = ["<section id='risk'><h2>2. The risk picture</h2>"]
     out.append(f"<p>{k.n:,} outturns were drawn ({e(k.method.upper())} sampling, seed {k.seed}) from the ranges in the "
                f"scenario <i>{e(k.scenario)}</i> (listed under provenance) and each was run through the model. "
-               f"The shortfall exceeds the contingency held ({penny(k.contingency_total_gbp)}) in "
+               f"The shortfall exceeds {contingency_phrase(part.base, k, penny)} in "
                f"<b data-figure='prob_exceeds_contingency'>{pct(k.prob_exceeds_contingency, 2)}</b> of them; "
                f"the median shortfall is {millions(k.shortfall_p50_gbp)}, 1 in 20 are above {millions(k.shortfall_p95_gbp)}, "
                f"and the worst 5% average {millions(k.expected_shortfall_worst_5pct_gbp)}. "

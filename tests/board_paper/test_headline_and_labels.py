@@ -57,3 +57,18 @@ def test_every_swept_input_of_the_shipped_sweep_has_plain_words():
     assert input_unit("outturn.demographic_growth_above_plan.2015/16", "gbp_thousands") == "£000"
     assert path_words("five_year.asc_funding_change") == "Five year: adult social care funding change"
     assert path_words("schemes[3].spend_gbp") == "Schemes, item 4: spend (£)"
+
+
+def test_a_contingency_that_varies_with_the_outturn_is_not_named_as_one_amount():
+    """Under the default basis (P4P money not released) each outturn has its own contingency, so the
+    page must not say "exceeds the contingency of £0.00m" with the plan's figure; a fixed basis may."""
+    from types import SimpleNamespace as NS
+
+    from finmodel.board_paper.html import contingency_phrase
+
+    k = NS(contingency_total_gbp=1_043_000.0)
+    money = lambda v: f"£{v:,.0f}"  # noqa: E731
+    varying = contingency_phrase(NS(plan=NS(risk_share=NS(contingency_basis="p4p_unreleased"))), k, money)
+    assert "held in that outturn" in varying and "£1,043,000 in the plan as written" in varying
+    fixed = contingency_phrase(NS(plan=NS(risk_share=NS(contingency_basis="p4p_sum"))), k, money)
+    assert fixed == "the contingency of £1,043,000"
