@@ -63,7 +63,7 @@ from finmodel.plan import Plan, file_sha256, read_toml
 from finmodel.scenario import Scenario, apply_overrides, apply_scenario, load_scenario
 from finmodel.sweep.backends import BACKENDS, SweepContext, dask_client, outputs_of, run_dask, run_local
 from finmodel.sweep.distributions import Discrete
-from finmodel.sweep.inputs_map import InputTarget, apply_samples, resolve
+from finmodel.sweep.inputs_map import InputTarget, apply_samples, overrides_for_row, resolve
 from finmodel.sweep.limits import (
     DASK_CONNECT_TIMEOUT_S,
     MAX_CHUNK_SIZE,
@@ -127,7 +127,34 @@ def _load(plan_path, scenario, spec: SweepSpec | None = None) -> _Base:
     data = apply_overrides(raw, scen.overrides, where=f"scenario {scen.name!r} ({scen.path})") if scen.overrides else raw
     spec = spec if spec is not None else SweepSpec.from_scenario(scen, plan)
     targets = {p: resolve(p, plan) for p in spec.names}
+    _check_ranges_fit_plan(data, path, scen, spec, targets)
     return _Base(plan, path, data, scen, spec, targets)
+
+
+def _check_ranges_fit_plan(data: dict, path: Path, scen: Scenario, spec: SweepSpec, targets: dict) -> None:
+    """Refuse a sweep whose ranges reach values the plan itself would refuse.
+
+    The batch writes samples into arrays without validating each scenario, so without this a range
+    the plan cannot hold (e.g. 0-60 beds not closed on a plan that closes none) would give a
+    shortfall silently.  Each input is set to each finite end of its range, the others left as the
+    plan has them, and the plan is validated as the per-scenario reference would (about 1 ms each).
+    """
+    from finmodel.plan import PlanError, plan_from_dict
+    from finmodel.scenario import ScenarioNotApplicable
+
+    for name, dist in spec.inputs.items():
+        for end in dist.support():
+            if not np.isfinite(end):
+                continue
+            # the value as the per-scenario reference writes it (whole months as an integer)
+            override = overrides_for_row({name: np.array([float(end)])}, 0, targets)
+            try:
+                plan_from_dict(apply_overrides(data, override, where=f"scenario {scen.name!r}"), path)
+            except PlanError as exc:
+                reason = str(exc).split(": ", 1)[-1] if str(exc).startswith("Invalid plan file") else str(exc)
+                raise ScenarioNotApplicable(
+                    f"scenario {scen.name!r} ({scen.path}) does not apply to this plan: [sweep.inputs] {name!r} "
+                    f"reaches {float(end):g}, which {path} refuses: {reason}") from None
 
 
 def _single(base: _Base, values: Mapping[str, float]) -> dict[str, np.ndarray]:
