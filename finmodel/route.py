@@ -3,8 +3,9 @@
 :func:`evaluate_route` (behind :func:`finmodel.model.evaluate` for n > 1) returns every
 field of :class:`~finmodel.model.ModelOutputs`; :func:`evaluate_headline` (behind
 :mod:`finmodel.kernel`, used by sweeps) returns only what a sweep reads, year-major.
-Both run :func:`finmodel.route_loops.chain_rows` over the plan-only tables of
-:mod:`finmodel.route_tables`; the headline asks the loop for fewer outputs.  The
+Both run compiled loops of :mod:`finmodel.route_loops` over the plan-only tables of
+:mod:`finmodel.route_tables`: ``every_output_rows`` for ``evaluate`` and ``chain_rows``,
+the same formulas (shared inlined helpers) with only the headline's outputs, for sweeps.  The
 reference is :func:`finmodel.model._evaluate_general`: tests/test_routes_random_plans.py
 checks both entry points against it to £0.005 on random plans x random sweeps.
 
@@ -125,10 +126,18 @@ class _Call:
         return tuple(r1), s1, tuple(r2), s2
 
     def run_loop(self, inp: ModelInputs, s: int, e: int, o1, o2, o3, p4p_step=None):
+        """Every output of rows ``s:e`` (:func:`~finmodel.route_loops.every_output_rows`)."""
+        t = self.t
+        r1, s1, r2, s2 = self.inputs_of_block(inp, e - s, p4p_step)
+        L.every_output_rows(e - s, s, r1, s1, r2, s2, self.ci, t.cf, t.gi, t.gf, t.xb, t.tab, t.plan_y, t.bp, t.bq,
+                            t.lines_a, t.lines_b, t.n_lines, t.wf_y, o1, o2, o3)
+
+    def run_headline(self, inp: ModelInputs, s: int, e: int, o1, per_year_out, p4p_step=None):
+        """The headline of rows ``s:e`` (:func:`~finmodel.route_loops.chain_rows`)."""
         t = self.t
         r1, s1, r2, s2 = self.inputs_of_block(inp, e - s, p4p_step)
         L.chain_rows(e - s, s, r1, s1, r2, s2, self.ci, t.cf, t.gi, t.gf, t.xb, t.tab, t.plan_y, t.bp, t.bq,
-                     t.lines_a, t.lines_b, t.n_lines, t.wf_y, o1, o2, o3)
+                     t.lines_a, t.lines_b, t.n_lines, t.wf_y, o1, *per_year_out)
 
 
 def _run_blocks(n: int, block, threads: int | None, block_rows: int):
@@ -164,14 +173,10 @@ def headline_arrays(inputs: ModelInputs, n_years: int, *, threads=None, block_ro
                    unfunded_gap_gbp=np.empty((Y, n)), underspend_retained_gbp=np.empty((Y, n)))
     o1 = (out["p4p_released_gbp"], out["shortfall_total_gbp"], out["contingency_total_gbp"],
           out["contingency_used_total_gbp"], out["unfunded_gap_total_gbp"], out["excess_over_contingency_gbp"])
-    o2 = [d2] * 13
-    o2[L.O_SF], o2[L.O_PAY_TOT] = out["shortfall_gbp"], out["partner_payment_total_gbp"] if P else d2
-    o3 = [d3] * 7
-    if per_year:
-        o2[L.O_USED], o2[L.O_GAP], o2[L.O_RET] = out["contingency_used_gbp"], out["unfunded_gap_gbp"], out["underspend_retained_gbp"]
-        if P:
-            o3[L.O_PAY] = out["partner_payments_gbp"]
-    o2, o3 = tuple(o2), tuple(o3)
+    # (shortfall, partner totals, used, gap, retained, payments): dummies where not asked for or P = 0
+    yearly = (out["shortfall_gbp"], out["partner_payment_total_gbp"] if P else d2,
+              out["contingency_used_gbp"] if per_year else d2, out["unfunded_gap_gbp"] if per_year else d2,
+              out["underspend_retained_gbp"] if per_year else d2, out["partner_payments_gbp"] if (per_year and P) else d3)
     swept = call.t.swept
 
     def block(s, e):
@@ -179,7 +184,7 @@ def headline_arrays(inputs: ModelInputs, n_years: int, *, threads=None, block_ro
         if call.t.fallback is not None:
             return _general_headline_block(inp, Y, P, out, s, e)
         step = _p4p_step(inp, e - s) if call.pmode == 2 else None
-        call.run_loop(inp, s, e, o1, o2, o3, step)
+        call.run_headline(inp, s, e, o1, yearly, step)
 
     _run_blocks(n, block, threads, block_rows)
     return out
@@ -229,7 +234,7 @@ def evaluate_route(inputs: ModelInputs, n_years: int, *, threads=None, block_row
     base, swept = t.base, t.swept
     if t.fallback is not None:
         return _general_blocks(inputs, Y, n, base, swept, threads, block_rows)
-    C, P = t.C, t.P
+    P = t.P
     d1, d2, d3 = _DUMMY
     o1 = tuple(np.empty(n) for _ in range(6))
     o2 = [d2] * 13

@@ -223,3 +223,14 @@ def test_missing_numba_is_a_clear_environment_error(monkeypatch):
     with pytest.raises(EnvironmentFailure, match="pip install"):
         evaluate(random_inputs(np.random.default_rng(2), 50), Y)
     assert evaluate(BASE, Y).shortfall_gbp.shape == (1, Y)  # a named scenario (n = 1) needs no numba
+
+
+@pytest.mark.parametrize("n", [255, 256, 257, 3 * 256 + 5])
+def test_headline_loop_tiles_equal_general_route(n):
+    """The headline loop runs a block's years a tile of ``route_loops.TILE`` rows at a time: full, partial and single-row last tiles."""
+    from finmodel import route_loops
+
+    assert route_loops.TILE == 256
+    rng = np.random.default_rng(300 + n)
+    assert_headline_equals_general(random_inputs(rng, n), block_rows=n, threads=1)
+    assert_headline_equals_general(random_inputs(rng, n), block_rows=n, threads=1, per_year=False)

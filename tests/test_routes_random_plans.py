@@ -150,13 +150,18 @@ def test_random_plans_take_every_branch_of_the_route():
                 call = _Call(inputs, len(plan.years), inputs.n, full=full, per_year=True, in_loop_p4p=not full)
                 seen.add(("fallback", call.t.fallback is not None))
                 if call.t.fallback is None:
-                    seen.add(("loop", full, call.qmode, call.pmode, call.t.mode, bool(call.t.P), call.t.has_benefits))
+                    seen.add(("loop", full, call.qmode, call.pmode, call.t.mode, bool(call.t.P), call.t.has_benefits,
+                              len(call.t.groups)))
     loop = {k for k in seen if k[0] == "loop"}
     assert ("fallback", True) in seen and ("fallback", False) in seen
     for full, pmodes in ((False, (0, 1, 2)), (True, (0, 2))):
         assert {(q, p) for (_, f, q, p, *_) in loop if f == full} >= {(q, p) for q in (0, 1) for p in pmodes}, full
     assert {k[4] for k in loop if k[2] == 1} >= {"fixed", "shared", "cohort"}  # every table form
     assert {(k[5], k[6]) for k in loop if k[2] == 1} >= {(True, False), (False, False), (True, True)}
+    # the headline loop (full=False): one table (fixed / shared ceiling) and one per cohort, with and without benefits
+    head = [k for k in loop if not k[1] and k[2] == 1]
+    assert {(k[4], k[7] > 1) for k in head} >= {("fixed", False), ("shared", False), ("cohort", True)}
+    assert {(k[7] == 1, k[6]) for k in head} >= {(True, False), (True, True), (False, False)}
 
 
 def rs_basis(plan):

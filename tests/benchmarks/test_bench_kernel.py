@@ -1,4 +1,4 @@
-"""Speed of the one fast route: the headline at 10^6 scenarios and the full ``evaluate`` at 10^5.
+"""Speed of the one fast route: the headline at 10^6 scenarios (2 threads and 1) and the full ``evaluate`` at 10^5.
 
 Run: ``.venv/bin/python -m pytest tests/benchmarks/test_bench_kernel.py --benchmark-only -s``
 (the project's addopts has ``--benchmark-skip``, so a normal test run skips these).
@@ -66,6 +66,18 @@ def test_headline_kernel_1e6(benchmark, figures, per_year):
     t_fn, t_copy = _interleaved(lambda: evaluate_headline(inputs, Y, per_year=per_year), nbytes)
     benchmark.pedantic(evaluate_headline, args=(inputs, Y), kwargs=dict(per_year=per_year), rounds=3, iterations=1)
     _report(benchmark, figures, f"headline kernel n=1e6 per_year={per_year}", n, t_fn, t_copy)
+
+
+def test_headline_kernel_1e6_one_thread(benchmark, figures):
+    """The sweep's chunk (``per_year=False``) on one thread: the compiled loop's own speed."""
+    n = 10**6
+    _, plan, _, inputs = _batch_inputs(n)
+    Y = len(plan.years)
+    out = evaluate_headline(inputs, Y, per_year=False, threads=1)
+    nbytes = _swept_bytes(inputs) + _out_bytes(out)
+    t_fn, t_copy = _interleaved(lambda: evaluate_headline(inputs, Y, per_year=False, threads=1), nbytes)
+    benchmark.pedantic(evaluate_headline, args=(inputs, Y), kwargs=dict(per_year=False, threads=1), rounds=3, iterations=1)
+    _report(benchmark, figures, "headline kernel n=1e6 per_year=False threads=1", n, t_fn, t_copy)
 
 
 def test_full_evaluate_1e5(benchmark, figures):
