@@ -25,6 +25,7 @@ from finmodel.sweep.driver import SweepSpec, run_sweep
 from finmodel.sweep.inputs_map import apply_samples, resolve
 from finmodel.sweep.samplers import map_unit_samples, unit_samples
 from finmodel.sweep.summaries import MultiSummary
+from tests.sweep import reference_summaries
 
 SCEN = "luton-sensitivity"
 
@@ -88,6 +89,7 @@ def test_side_by_side_sampling_kernel_copy(benchmark, figures):
 
     warm = apply_samples(base, plan, map_unit_samples(spec.inputs, unit_samples("lhs", 1000, d, 2, correlation=corr)), targets)
     evaluate_headline(warm, len(plan.years), threads=1, per_year=False)  # any first-call compile is not timed
+    MultiSummary.from_names(["warm"], thresholds=(0.0,)).update({"warm": np.arange(3.0)})  # the summaries' too
 
     def run():
         t_u, u = timed(lambda: unit_samples("lhs", n, d, 1, correlation=corr))
@@ -98,19 +100,22 @@ def test_side_by_side_sampling_kernel_copy(benchmark, figures):
         summary = MultiSummary.from_names(list(outputs), bounds={k: (float(v.min()) - 1, float(v.max()) + 1) for k, v in outputs.items()},
                                           n_bins=2**15)
         t_sum, _ = timed(lambda: summary.update(outputs))
+        frozen = reference_summaries.MultiSummary.from_names(  # the numpy passes before issue 16, same data
+            list(outputs), bounds={k: s.bounds for k, s in summary.summaries.items()}, n_bins=2**15)
+        t_sum_numpy, _ = timed(lambda: frozen.update(outputs))
         a = np.ascontiguousarray(u)
         b = np.empty_like(a)
         np.copyto(b, a)
         t_copy, _ = timed(lambda: [np.copyto(b, a) for _ in range(10)])
-        return t_u, t_ppf, t_apply, t_model, t_sum, t_copy / 10, a.nbytes
+        return t_u, t_ppf, t_apply, t_model, t_sum, t_sum_numpy, t_copy / 10, a.nbytes
 
-    t_u, t_ppf, t_apply, t_model, t_sum, t_copy, nbytes = benchmark.pedantic(run, rounds=1, iterations=1)
+    t_u, t_ppf, t_apply, t_model, t_sum, t_sum_numpy, t_copy, nbytes = benchmark.pedantic(run, rounds=1, iterations=1)
     total = t_u + t_ppf + t_apply + t_model + t_sum
     benchmark.extra_info.update(sampling_s=t_u, ppf_s=t_ppf, apply_s=t_apply, model_s=t_model, summaries_s=t_sum,
-                                copy_s=t_copy, model_share=t_model / total)
+                                summaries_numpy_s=t_sum_numpy, copy_s=t_copy, model_share=t_model / total)
     figures("side by side, CPU s per 2^20 rows",
             f"sampling+correlation {t_u:.3f}, ppf {t_ppf:.3f}, inputs {t_apply:.3f}, kernel {t_model:.3f}, "
-            f"summaries {t_sum:.3f}; copyto of the {nbytes / 2**20:.0f} MiB of samples {t_copy:.4f}")
+            f"summaries {t_sum:.3f} (the numpy passes before issue 16: {t_sum_numpy:.3f}); copyto of the {nbytes / 2**20:.0f} MiB of samples {t_copy:.4f}")
     figures("side by side, ratios",
             f"sampling / kernel = {t_u / t_model:.2f}, ppf / kernel = {t_ppf / t_model:.2f}, "
             f"summaries / kernel = {t_sum / t_model:.2f}, sampling / copyto = {t_u / t_copy:.0f}; "
@@ -144,3 +149,56 @@ def test_dask_two_worker_local_cluster_vs_local(benchmark, figures, n):
     figures(f"dask 2-worker LocalCluster vs local, n={n:.0e}",
             f"{t_dask:.2f} s vs {t_local:.2f} s = {t_dask / t_local:.2f}x on warm workers "
             f"(first sweep of 262,144 rows on the fresh cluster: {t_warm:.2f} s; {dask.backend})")
+
+
+def test_summaries_compiled_vs_frozen_numpy(benchmark, figures):
+    """Streaming summaries before/after issue 16, one process, same data: the sweep's own 13 outputs
+    for 2^20 rows, as the sweep feeds them (a fresh summary per 2^16-row block, merged in order) and
+    in one call; median of 5 alternating runs; the results must be the same bits."""
+    import statistics
+
+    n, block = 2**20, 2**16
+    plan, spec, corr = _parts(n)
+    u = unit_samples("lhs", n, len(spec.inputs), 1, correlation=corr)
+    inputs = apply_samples(model_inputs(plan), plan, map_unit_samples(spec.inputs, u), {k: resolve(k, plan) for k in spec.names})
+    outputs = headline_outputs(evaluate_headline(inputs, len(plan.years), threads=1, per_year=False),
+                               plan.years, [p.name for p in plan.partners])
+    bounds = {k: (float(v.min()) - 1, float(v.max()) + 1) for k, v in outputs.items()}
+    thresholds = {"excess_over_contingency_gbp": (0.0,), "shortfall_total_gbp": (0.0,), "unfunded_gap_total_gbp": (0.0,)}
+    impls = {"numpy": reference_summaries.MultiSummary, "compiled": MultiSummary}
+
+    def fresh(cls):
+        return cls.from_names(list(outputs), bounds=bounds, thresholds=thresholds, n_bins=2**15)
+
+    def blocks(cls):
+        total = fresh(cls)
+        for s in range(0, n, block):
+            total.merge(fresh(cls).update({k: v[s:s + block] for k, v in outputs.items()}))
+        return total
+
+    def cpu(f, *a):
+        t = time.process_time()
+        out = f(*a)
+        return time.process_time() - t, out
+
+    blocks(MultiSummary)  # load the compiled code from its cache before timing
+    times = {(i, w): [] for i in impls for w in ("blocks", "one call", "result")}
+    results = {}
+
+    def run():
+        for _ in range(5):
+            for name, cls in impls.items():
+                t_b, merged = cpu(blocks, cls)
+                t_1, _ = cpu(lambda: fresh(cls).update(outputs))
+                t_r, results[name] = cpu(merged.result)
+                for w, t in (("blocks", t_b), ("one call", t_1), ("result", t_r)):
+                    times[(name, w)].append(t)
+
+    benchmark.pedantic(run, rounds=1, iterations=1)
+    assert repr(results["numpy"]) == repr(results["compiled"])  # same bits
+    med = {k: statistics.median(v) for k, v in times.items()}
+    benchmark.extra_info.update({f"{i}_{w}_s": t for (i, w), t in med.items()})
+    for w in ("blocks", "one call", "result"):
+        figures(f"summaries of 2^20 rows x 13 outputs, {w}, CPU s (median of 5)",
+                f"numpy passes {med[('numpy', w)]:.3f}, compiled {med[('compiled', w)]:.3f}: "
+                f"{med[('numpy', w)] / med[('compiled', w)]:.1f}x")

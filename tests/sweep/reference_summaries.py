@@ -1,0 +1,515 @@
+# FROZEN COPY of finmodel/sweep/summaries.py as it was before the numba rewrite (issue 16),
+# kept only as the reference that tests/sweep/test_summaries_equivalence.py compares the
+# current implementation against, bit for bit.  Do not edit, do not import from the product.
+"""Streaming, mergeable summaries of scenario outputs in bounded memory.
+
+:class:`StreamingSummary` summarises one scalar output per scenario (e.g. the
+shortfall in pounds) over any number of chunks; :class:`MultiSummary` keeps one
+per named output.  Memory is fixed by ``n_bins`` (about 32 bytes per bin:
+2**16 bins = 2 MiB) and does not grow with the number of scenarios.
+
+What is exact
+-------------
+* ``count``, ``min``, ``max`` and the threshold exceedance counts
+  (``prob_exceeds`` for thresholds given at construction, P(X > t), strict).
+* ``sum`` and ``sum of squares``: for every finite float64 x, ``x * 2**1127``
+  is an integer, so the sum is kept as a Python int of ``sum(x) * 2**1127`` (mantissas split into 26/27-bit
+  halves and summed per exponent with ``np.bincount``, which is exact for up to
+  2**26 values per call), and squares via Dekker's error-free product
+  ``x*x = p + e`` (Python-int fallback for |x| > 2**500 or 0 < |x| < 2**-450).
+  Hence ``mean = sum / count`` and the population standard deviation
+  ``std = sqrt((n*sum(x^2) - sum(x)^2) / n^2)`` (ddof = 0, like ``np.std``) are
+  correctly rounded from exact values and are **bit-for-bit identical**
+  whatever the chunking and merge order.
+
+What is approximate, and by how much
+------------------------------------
+Percentiles, the tail mean and ``prob_exceeds`` for unregistered thresholds
+come from a histogram of ``n_bins`` equal bins over ``bounds = (lo, hi)`` plus
+two exact overflow cells (below lo, above hi).  Each cell keeps its count, sum,
+and the exact min and max of the values in it.
+
+* Percentile p uses numpy's default ("linear") definition: with ranks
+  j = 0..n-1 in ascending order and h = (n-1) p/100, the value is
+  ``x_(floor h) + (h - floor h)(x_(floor h + 1) - x_(floor h))``.  An order
+  statistic in a cell with count c, min a and max b is estimated as
+  ``a + (b - a) i / (c - 1)`` for its i-th place in the cell, so the error is at
+  most ``b - a``.  ``result()["quantile_resolution"]`` reports the largest
+  ``b - a`` over non-empty cells: a guaranteed bound on the absolute error of
+  every reported percentile, at most the bin width ``(hi - lo)/n_bins`` unless
+  values fell outside the bounds (then the spread of the overflow cell
+  counts).  Cells holding a single distinct value (a point mass, e.g. a
+  shortfall of exactly 0 in most scenarios) are exact.
+* ``expected_shortfall`` is the mean of the worst (largest) ``tail_frac`` of
+  values, fractional at the boundary: with k = tail_frac * n, the sum of the
+  floor(k) largest values plus (k - floor(k)) times the next one, over k.
+  Whole cells inside the tail contribute their exact sums; only the single
+  boundary cell is estimated (clipped to the range the true value can lie
+  in), so the error is at most ``quantile_resolution`` and zero when the
+  boundary cell holds a single distinct value.
+
+Bounds
+------
+Pass ``bounds=(lo, hi)`` covering the plausible range.  Without bounds they are
+set at the first moment two distinct values have been seen, to the observed
+[min, max] widened by ``auto_margin`` times the range on each side; values seen
+earlier (all equal) are inserted as a point mass.  Later values outside the
+bounds fall in the overflow cells: counts, sums, min and max stay exact but the
+percentile/tail accuracy there degrades to the spread of those cells (reported
+in ``quantile_resolution``).
+
+Merging
+-------
+``merge`` combines summaries of disjoint sets of scenarios.  Both must have the
+same ``n_bins``, ``thresholds``, ``tail_frac`` and (once set) the same bounds -
+so give explicit bounds when summaries are built on different workers.  Counts
+and extremes merge exactly; per-cell sums are float64 additions (order
+dependence at the 1e-16 relative level only).  The histogram counts, and so
+the percentiles, equal those of a single pass over the same values.  Sweeps fix
+the order of those additions (one summary per fixed block of rows, merged in block
+order; see :mod:`finmodel.sweep.backends`), so a sweep's tail mean is the same bits
+whatever the chunk size or backend.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from fractions import Fraction
+from typing import Iterable, Mapping, Sequence
+
+import numpy as np
+
+__all__ = ["StreamingSummary", "MultiSummary", "DEFAULT_PERCENTILES"]
+
+DEFAULT_PERCENTILES = (5, 50, 95)
+_SHIFT = 1127  # x * 2**_SHIFT is an integer for every finite float64 x
+_SLICE = 2**26  # bincount over 26/27-bit mantissa halves is exact for this many values
+
+
+def _exact_scaled_sum(x: np.ndarray) -> int:
+    """``sum(x) * 2**_SHIFT`` exactly, as a Python int (x finite float64, 1-D).
+
+    From the IEEE bits: x = +-M * 2**(E - 1075) with integer mantissa M < 2**53
+    and E = max(biased exponent, 1); scaled by 2**1127 that is M * 2**(E + 52).
+    M is split into 26/27-bit halves summed per exponent with ``np.bincount``.
+    """
+    total = 0
+    for s in range(0, x.size, _SLICE):
+        bits = np.ascontiguousarray(x[s : s + _SLICE], dtype=np.float64).view(np.int64)
+        biased = (bits >> 52) & 0x7FF
+        mant = bits & 0xFFFFFFFFFFFFF
+        mant |= (biased > 0).view(np.int8).astype(np.int64) << 52  # implicit leading 1
+        mant = np.where(bits < 0, -mant, mant)
+        np.maximum(biased, 1, out=biased)
+        hi = mant >> 27  # in [-2**26, 2**26]
+        lo = mant & 0x7FFFFFF  # in [0, 2**27)
+        h = np.bincount(biased, weights=hi.astype(np.float64))
+        l = np.bincount(biased, weights=lo.astype(np.float64))
+        for k in np.flatnonzero((h != 0) | (l != 0)):
+            total += ((int(h[k]) << 27) + int(l[k])) << (int(k) + 52)
+    return total
+
+
+def _scaled_int(v: float) -> int:
+    return int(Fraction(float(v)) * (1 << _SHIFT))
+
+
+def _exact_scaled_sumsq(x: np.ndarray) -> int:
+    """``sum(x**2) * 2**(2*_SHIFT)`` exactly, as a Python int."""
+    a = np.abs(x)
+    safe = (a < 2.0**500) & ((a > 2.0**-450) | (a == 0.0))
+    all_safe = bool(safe.all())
+    xs = x if all_safe else x[safe]
+    p = xs * xs
+    c = 134217729.0 * xs  # Veltkamp split, 2**27 + 1
+    hi = c - (c - xs)
+    lo = xs - hi
+    err = lo * lo - (((p - hi * hi) - lo * hi) - hi * lo)  # Dekker: xs*xs == p + err exactly
+    total = (_exact_scaled_sum(p) + _exact_scaled_sum(err)) << _SHIFT
+    if not all_safe:
+        for v in x[~safe]:
+            total += _scaled_int(v) ** 2
+    return total
+
+
+class StreamingSummary:
+    """Mergeable one-output summary; see the module docstring for accuracy.
+
+    Parameters
+    ----------
+    bounds : (lo, hi) or None
+        Histogram range hint in the output's units (e.g. pounds).
+    n_bins : int
+        Number of equal bins over ``bounds`` (default 2**16).
+    thresholds : iterable of float
+        Values t for which P(X > t) is counted exactly (e.g. the contingency).
+    tail_frac : float in (0, 1]
+        Fraction of largest values averaged for ``expected_shortfall``.
+    auto_margin : float >= 0
+        Widening of automatic bounds, as a fraction of the first observed range.
+    """
+
+    def __init__(
+        self,
+        bounds: tuple[float, float] | None = None,
+        n_bins: int = 2**16,
+        thresholds: Iterable[float] = (),
+        tail_frac: float = 0.05,
+        auto_margin: float = 0.25,
+    ) -> None:
+        if isinstance(n_bins, bool) or not isinstance(n_bins, (int, np.integer)) or n_bins < 1:
+            raise ValueError(f"n_bins must be a positive int, got {n_bins!r}")
+        tail_frac = float(tail_frac)
+        if not 0.0 < tail_frac <= 1.0:
+            raise ValueError(f"tail_frac must be in (0, 1], got {tail_frac!r}")
+        auto_margin = float(auto_margin)
+        if not (math.isfinite(auto_margin) and auto_margin >= 0):
+            raise ValueError(f"auto_margin must be finite and >= 0, got {auto_margin!r}")
+        thr = []
+        for t in thresholds:
+            t = float(t)
+            if math.isnan(t):
+                raise ValueError("thresholds must not contain NaN")
+            if t not in thr:
+                thr.append(t)
+        self.n_bins = int(n_bins)
+        self.tail_frac = tail_frac
+        self.auto_margin = auto_margin
+        self.thresholds: tuple[float, ...] = tuple(thr)
+        self._n = 0
+        self._sum = 0  # sum(x) * 2**1127
+        self._sumsq = 0  # sum(x^2) * 2**2254
+        self._min = math.inf
+        self._max = -math.inf
+        self._exceed = np.zeros(len(thr), dtype=np.int64)
+        nc = self.n_bins + 2  # cell 0: below lo; cells 1..n_bins: bins; last: above hi
+        self._cnt = np.zeros(nc, dtype=np.int64)
+        self._csum = np.zeros(nc)
+        self._cmin = np.full(nc, np.inf)
+        self._cmax = np.full(nc, -np.inf)
+        self._lo: float | None = None
+        self._hi: float | None = None
+        if bounds is not None:
+            self._set_bounds(*bounds)
+
+    # ------------------------------------------------------------------ state
+    @property
+    def count(self) -> int:
+        return self._n
+
+    @property
+    def bounds(self) -> tuple[float, float] | None:
+        return None if self._lo is None else (self._lo, self._hi)
+
+    def _set_bounds(self, lo, hi) -> None:
+        lo, hi = float(lo), float(hi)
+        if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+            raise ValueError(f"bounds must be finite with lo < hi, got {(lo, hi)!r}")
+        self._lo, self._hi = lo, hi
+
+    def _cells(self, x: np.ndarray) -> np.ndarray:
+        nb = self.n_bins
+        k = (x - self._lo) * (nb / (self._hi - self._lo))
+        cell = np.floor(np.clip(k, -1.0, nb)).astype(np.intp) + 1
+        np.minimum(cell, nb, out=cell)
+        cell[x < self._lo] = 0
+        cell[x > self._hi] = nb + 1
+        return cell
+
+    def _add_to_cells(self, x: np.ndarray) -> None:
+        nc = self.n_bins + 2
+        cell = self._cells(x)
+        self._cnt += np.bincount(cell, minlength=nc)
+        self._csum += np.bincount(cell, weights=x, minlength=nc)
+        np.minimum.at(self._cmin, cell, x)
+        np.maximum.at(self._cmax, cell, x)
+
+    def _add_point_mass(self, v: float, c: int) -> None:
+        cell = int(self._cells(np.array([v]))[0])
+        self._cnt[cell] += c
+        self._csum[cell] += v * c
+        self._cmin[cell] = min(self._cmin[cell], v)
+        self._cmax[cell] = max(self._cmax[cell], v)
+
+    def _auto_bounds(self, vmin: float, vmax: float) -> None:
+        span = vmax - vmin
+        lo, hi = vmin - self.auto_margin * span, vmax + self.auto_margin * span
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            lo, hi = vmin, vmax
+        self._set_bounds(lo, hi)
+
+    # ----------------------------------------------------------------- update
+    def update(self, values) -> "StreamingSummary":
+        """Add a 1-D array of finite values (one per scenario).  Returns self."""
+        x = np.asarray(values, dtype=np.float64)
+        if x.ndim == 0:
+            x = x.reshape(1)
+        if x.ndim != 1:
+            raise ValueError(f"update expects a 1-D array (one value per scenario), got shape {x.shape}")
+        if x.size == 0:
+            return self
+        if not np.all(np.isfinite(x)):
+            raise ValueError("update values must be finite (found NaN or inf)")
+        prev_n, prev_v = self._n, self._min
+        self._n += int(x.size)
+        self._sum += _exact_scaled_sum(x)
+        self._sumsq += _exact_scaled_sumsq(x)
+        self._min = min(self._min, float(x.min()))
+        self._max = max(self._max, float(x.max()))
+        for i, t in enumerate(self.thresholds):
+            self._exceed[i] += int(np.count_nonzero(x > t))
+        if self._lo is None:
+            if self._min == self._max:
+                return self  # all values so far equal: kept as a point mass (count, min)
+            self._auto_bounds(self._min, self._max)
+            if prev_n:
+                self._add_point_mass(prev_v, prev_n)
+        self._add_to_cells(x)
+        return self
+
+    # ------------------------------------------------------------------ merge
+    def _is_pending_point(self) -> bool:
+        return self._lo is None and self._n > 0
+
+    def merge(self, other: "StreamingSummary") -> "StreamingSummary":
+        """Fold ``other`` (disjoint scenarios) into self, in place.  Returns self."""
+        if not isinstance(other, StreamingSummary):
+            raise ValueError(f"can only merge a StreamingSummary, got {type(other).__name__}")
+        for attr in ("n_bins", "thresholds", "tail_frac"):
+            if getattr(self, attr) != getattr(other, attr):
+                raise ValueError(
+                    f"cannot merge summaries with different {attr}: {getattr(self, attr)!r} vs {getattr(other, attr)!r}"
+                )
+        if other._n == 0:
+            if self._lo is None and other._lo is not None:
+                self._lo, self._hi = other._lo, other._hi
+            return self
+        if self._lo is not None and other._lo is not None and (self._lo, self._hi) != (other._lo, other._hi):
+            raise ValueError(
+                f"cannot merge summaries with different bounds {self.bounds} vs {other.bounds}; "
+                "pass the same explicit bounds=(lo, hi) to every summary that will be merged"
+            )
+        # histogram part
+        if other._lo is not None:
+            if self._lo is None:
+                mine = (self._min, self._n) if self._n else None
+                self._lo, self._hi = other._lo, other._hi
+                self._cnt, self._csum = other._cnt.copy(), other._csum.copy()
+                self._cmin, self._cmax = other._cmin.copy(), other._cmax.copy()
+                if mine:
+                    self._add_point_mass(*mine)
+            else:
+                self._cnt += other._cnt
+                self._csum += other._csum
+                np.minimum(self._cmin, other._cmin, out=self._cmin)
+                np.maximum(self._cmax, other._cmax, out=self._cmax)
+        else:  # other is a pending point mass
+            if self._lo is not None:
+                self._add_point_mass(other._min, other._n)
+            elif self._n and self._min != other._min:
+                lo, hi = min(self._min, other._min), max(self._max, other._max)
+                mine = (self._min, self._n)
+                self._auto_bounds(lo, hi)
+                self._add_point_mass(*mine)
+                self._add_point_mass(other._min, other._n)
+        # exact scalars
+        self._n += other._n
+        self._sum += other._sum
+        self._sumsq += other._sumsq
+        self._min = min(self._min, other._min)
+        self._max = max(self._max, other._max)
+        self._exceed += other._exceed
+        return self
+
+    def copy(self) -> "StreamingSummary":
+        return copy.deepcopy(self)
+
+    # ---------------------------------------------------------------- queries
+    def _cell_arrays(self):
+        """(count, sum, min, max) of the cells, including a pending point mass."""
+        if self._lo is None:
+            return (
+                np.array([self._n]),
+                np.array([self._min * self._n]),
+                np.array([self._min]),
+                np.array([self._max]),
+            )
+        return self._cnt, self._csum, self._cmin, self._cmax
+
+    def _order_stats(self, ranks: np.ndarray) -> np.ndarray:
+        cnt, _, cmin, cmax = self._cell_arrays()
+        cum = np.cumsum(cnt)
+        c = np.searchsorted(cum, ranks, side="right")
+        within = ranks - (cum[c] - cnt[c])
+        cc = cnt[c]
+        a, b = cmin[c], cmax[c]
+        frac = np.where(cc > 1, within / np.maximum(cc - 1, 1), 0.0)
+        return np.where(a == b, a, a + (b - a) * frac)
+
+    def percentiles(self, percentiles: Sequence[float] = DEFAULT_PERCENTILES) -> np.ndarray:
+        """Percentiles (0..100, numpy 'linear' definition) as an array; NaN if empty."""
+        p = np.asarray(percentiles, dtype=np.float64).reshape(-1)
+        if np.any((p < 0) | (p > 100)) or np.any(np.isnan(p)):
+            raise ValueError(f"percentiles must be in [0, 100], got {percentiles!r}")
+        if self._n == 0:
+            return np.full(p.shape, np.nan)
+        h = (self._n - 1) * p / 100.0
+        j0 = np.floor(h).astype(np.int64)
+        j1 = np.minimum(j0 + 1, self._n - 1)
+        x0, x1 = self._order_stats(j0), self._order_stats(j1)
+        q = np.where(x0 == x1, x0, x0 + (h - j0) * (x1 - x0))
+        return np.clip(q, self._min, self._max)
+
+    def quantile_resolution(self) -> float:
+        """Largest (max - min) over non-empty cells: bound on percentile/tail-mean error."""
+        if self._n == 0:
+            return math.nan
+        cnt, _, cmin, cmax = self._cell_arrays()
+        live = cnt > 0
+        return float(np.max(cmax[live] - cmin[live]))
+
+    def expected_shortfall(self, tail_frac: float | None = None) -> float:
+        """Mean of the largest ``tail_frac`` of values (fractional at the boundary)."""
+        tf = self.tail_frac if tail_frac is None else float(tail_frac)
+        if not 0.0 < tf <= 1.0:
+            raise ValueError(f"tail_frac must be in (0, 1], got {tf!r}")
+        if self._n == 0:
+            return math.nan
+        k = tf * self._n
+        if abs(k - round(k)) <= 1e-9 * max(1.0, k):
+            k = float(round(k))
+        cnt, csum, cmin, cmax = self._cell_arrays()
+        live = np.flatnonzero(cnt)[::-1]  # non-empty cells, largest first
+        total, need, low = 0.0, k, self._max
+        for c in live:
+            cc, a, b = int(cnt[c]), float(cmin[c]), float(cmax[c])
+            s = cc * a if a == b else float(csum[c])
+            if cc <= need:
+                total += s
+                need -= cc
+                low = a
+                if need <= 0:
+                    break
+                continue
+            r = need  # 0 < r < cc values from this cell
+            if a == b:
+                part = r * a
+            else:
+                f = math.floor(r)
+                step = (b - a) / (cc - 1)
+                part = f * b - step * f * (f - 1) / 2.0 + (r - f) * (b - step * f)
+                part = min(max(part, r * s / cc), r * b, s - (cc - r) * a)
+            total += part
+            low = a
+            break
+        return float(min(max(total / k, low), self._max))
+
+    def prob_exceeds(self, threshold: float) -> float:
+        """P(X > threshold): exact if ``threshold`` was given at construction, else a histogram estimate."""
+        t = float(threshold)
+        if self._n == 0:
+            return math.nan
+        if t in self.thresholds:
+            return int(self._exceed[self.thresholds.index(t)]) / self._n
+        cnt, _, cmin, cmax = self._cell_arrays()
+        live = cnt > 0
+        cc, a, b = cnt[live].astype(np.float64), cmin[live], cmax[live]
+        split = (a <= t) & (t < b)  # cells straddling t: values assumed evenly spaced on [a, b]
+        at_or_below = np.floor((t - a[split]) / (b[split] - a[split]) * (cc[split] - 1)) + 1
+        above = np.sum(cc[a > t]) + np.sum(cc[split] - np.clip(at_or_below, 0, cc[split]))
+        return float(above) / self._n
+
+    def result(self, percentiles: Sequence[float] = DEFAULT_PERCENTILES) -> dict:
+        """Summary dict.
+
+        Keys: ``count``, ``mean``, ``std`` (ddof=0), ``min``, ``max``, ``p<P>`` for
+        each requested percentile (e.g. ``p5``, ``p50``, ``p95``, ``p2.5``),
+        ``prob_exceeds`` ({threshold: P(X > threshold)}), ``tail_frac``,
+        ``expected_shortfall`` (mean of the worst ``tail_frac``), ``quantile_resolution``
+        (absolute error bound for percentiles and expected_shortfall), ``bin_width``,
+        ``bounds`` and ``n_out_of_range``.  Floats are NaN when count is 0.
+        """
+        n = self._n
+        out: dict = {"count": n}
+        if n:
+            out["mean"] = float(Fraction(self._sum, n << _SHIFT))
+            var = Fraction(n * self._sumsq - self._sum * self._sum, (n * n) << (2 * _SHIFT))
+            out["std"] = math.sqrt(float(var))
+            out["min"], out["max"] = self._min, self._max
+        else:
+            out.update(mean=math.nan, std=math.nan, min=math.nan, max=math.nan)
+        for p, v in zip(percentiles, self.percentiles(percentiles)):
+            out[f"p{float(p):g}"] = float(v)
+        out["prob_exceeds"] = {t: (int(e) / n if n else math.nan) for t, e in zip(self.thresholds, self._exceed)}
+        out["tail_frac"] = self.tail_frac
+        out["expected_shortfall"] = self.expected_shortfall()
+        out["quantile_resolution"] = self.quantile_resolution()
+        out["bin_width"] = math.nan if self._lo is None else (self._hi - self._lo) / self.n_bins
+        out["bounds"] = self.bounds
+        out["n_out_of_range"] = 0 if self._lo is None else int(self._cnt[0] + self._cnt[-1])
+        return out
+
+
+class MultiSummary:
+    """A named set of :class:`StreamingSummary` (e.g. shortfall, unfunded gap, each partner's payment)."""
+
+    def __init__(self, summaries: Mapping[str, StreamingSummary]) -> None:
+        if not summaries:
+            raise ValueError("MultiSummary needs at least one named summary")
+        for k, v in summaries.items():
+            if not isinstance(v, StreamingSummary):
+                raise ValueError(f"summary {k!r} is a {type(v).__name__}, not a StreamingSummary")
+        self.summaries: dict[str, StreamingSummary] = dict(summaries)
+
+    @classmethod
+    def from_names(
+        cls,
+        names: Iterable[str],
+        *,
+        bounds: Mapping[str, tuple[float, float]] | tuple[float, float] | None = None,
+        thresholds: Mapping[str, Iterable[float]] | Iterable[float] = (),
+        **kwargs,
+    ) -> "MultiSummary":
+        """One summary per name; ``bounds``/``thresholds`` may be per-name mappings
+        (names not in the mapping get none) or shared; other kwargs go to every summary."""
+        names = list(names)
+        out = {}
+        for n in names:
+            b = bounds.get(n) if isinstance(bounds, Mapping) else bounds
+            t = thresholds.get(n, ()) if isinstance(thresholds, Mapping) else thresholds
+            out[n] = StreamingSummary(bounds=b, thresholds=t, **kwargs)
+        for m in (bounds, thresholds):
+            if isinstance(m, Mapping) and set(m) - set(names):
+                raise ValueError(f"unknown output names {sorted(set(m) - set(names))}; outputs are {names}")
+        return cls(out)
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.summaries)
+
+    def __getitem__(self, name: str) -> StreamingSummary:
+        return self.summaries[name]
+
+    def update(self, values: Mapping[str, np.ndarray]) -> "MultiSummary":
+        """Update every summary; ``values`` must have exactly the summary names as keys."""
+        extra, missing = set(values) - set(self.summaries), set(self.summaries) - set(values)
+        if extra or missing:
+            raise ValueError(f"update keys mismatch: unknown {sorted(extra)}, missing {sorted(missing)}")
+        sizes = {k: np.size(v) for k, v in values.items()}
+        if len(set(sizes.values())) > 1:
+            raise ValueError(f"update arrays have different lengths: {sizes}")
+        for k, s in self.summaries.items():
+            s.update(values[k])
+        return self
+
+    def merge(self, other: "MultiSummary") -> "MultiSummary":
+        if not isinstance(other, MultiSummary) or set(other.summaries) != set(self.summaries):
+            raise ValueError("can only merge a MultiSummary with the same output names")
+        for k, s in self.summaries.items():
+            s.merge(other.summaries[k])
+        return self
+
+    def result(self, percentiles: Sequence[float] = DEFAULT_PERCENTILES) -> dict[str, dict]:
+        """``{name: StreamingSummary.result(percentiles)}``."""
+        return {k: s.result(percentiles) for k, s in self.summaries.items()}
