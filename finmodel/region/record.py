@@ -251,6 +251,23 @@ def _latinise(data: dict, notes: list[str]) -> dict:
     return out
 
 
+
+def validation_problems(exc: ValidationError, data: Any, what: str) -> list[tuple[str, Any, str]]:
+    """pydantic's errors as (field path, value, why) rows, in the words a record or region file uses.
+
+    ``what`` names the kind of file ("an assurance record", "a region file") for an unknown key.
+    """
+    problems = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        why = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            why = f"unknown key (not part of {what}; check the spelling)"
+        elif err["type"] == "missing":
+            why = "required field is missing"
+        problems.append((_loc_to_path(loc), _value_at(data, loc), why))
+    return problems
+
 def record_from_dict(data: Any, path: str | Path = "<record>") -> LoadedRecord:
     """Validate a record held as a dict (as read from TOML)."""
     if not isinstance(data, dict):
@@ -260,16 +277,7 @@ def record_from_dict(data: Any, path: str | Path = "<record>") -> LoadedRecord:
     try:
         record = AssuranceRecord.model_validate(data)
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            loc = tuple(err["loc"])
-            why = err["msg"].removeprefix("Value error, ")
-            if err["type"] == "extra_forbidden":
-                why = "unknown key (not part of an assurance record; check the spelling)"
-            elif err["type"] == "missing":
-                why = "required field is missing"
-            problems.append((_loc_to_path(loc), _value_at(data, loc), why))
-        raise RecordError(path, problems) from None
+        raise RecordError(path, validation_problems(exc, data, "an assurance record")) from None
     problems = []
     for section, questions in SECTIONS.items():
         for key in getattr(record, section):

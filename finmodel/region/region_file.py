@@ -26,9 +26,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
 from finmodel.plan import Number, PlanError, read_toml
-from finmodel.plan_errors import _loc_to_path, _value_at
 from finmodel.plan_text import Name, OptionalText, Text, check_unique
-from finmodel.region.record import RecordError
+from finmodel.region.record import RecordError, validation_problems
 
 #: Largest region: the 152 HWBs of England with room to spare.
 MAX_BOARDS = 400
@@ -94,16 +93,7 @@ def load_region(path: str | Path) -> LoadedRegion:
     try:
         region = Region.model_validate(data)
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            loc = tuple(err["loc"])
-            why = err["msg"].removeprefix("Value error, ")
-            if err["type"] == "extra_forbidden":
-                why = "unknown key (not part of a region file; check the spelling)"
-            elif err["type"] == "missing":
-                why = "required field is missing"
-            problems.append((_loc_to_path(loc), _value_at(data, loc), why))
-        raise RegionError(p, problems) from None
+        raise RegionError(p, validation_problems(exc, data, "a region file")) from None
     problems: list = []
     for i, b in enumerate(region.boards):
         if b.plan is None and b.record is None:
