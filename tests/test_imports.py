@@ -73,3 +73,18 @@ def test_check_needs_no_pandas(tmp_path):
     assert "pydantic" in mods  # the plan is validated
     heavy = sorted(mods & {"pandas", "pyarrow", *RUN_FORBIDDEN})
     assert not heavy, f"`finmodel check` imported {heavy}"
+
+
+_FULL = re.compile(r"^import time:\s+\d+\s+\|\s+\d+\s+\|\s*(\S+)\s*$")
+
+
+def test_an_lhs_sweep_does_not_import_scipy_stats(tmp_path):
+    """scipy.stats takes about 0.6 s to import; a Latin-hypercube sweep needs only scipy.special (and
+    scipy.optimize for the break-even), so scipy.stats is loaded only by Sobol' sampling or a bounded
+    normal's mean."""
+    out = _importtime(["-m", "finmodel.cli", "sweep", str(LUTON), "--method", "lhs", "-n", "2000", "--seed", "1",
+                       "--out", str(tmp_path / "sw")], tmp_path)
+    full = {m.group(1) for line in out.stderr.splitlines() if (m := _FULL.match(line))}
+    assert any(m.startswith("scipy.special.") for m in full)  # the parser sees scipy's submodules
+    stats = sorted(m for m in full if m == "scipy.stats" or m.startswith("scipy.stats."))
+    assert not stats, f"an LHS sweep imported {stats[:3]}...; import scipy.stats where it is used"
