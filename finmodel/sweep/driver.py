@@ -63,7 +63,7 @@ from finmodel.plan import Plan, file_sha256, read_toml
 from finmodel.scenario import Scenario, apply_overrides, apply_scenario, load_scenario
 from finmodel.sweep.backends import BACKENDS, SweepContext, dask_client, outputs_of, run_dask, run_local
 from finmodel.sweep.distributions import Discrete
-from finmodel.sweep.inputs_map import InputTarget, apply_samples, overrides_for_row, resolve
+from finmodel.sweep.inputs_map import InputTarget, apply_samples, resolve
 from finmodel.sweep.limits import (
     DASK_CONNECT_TIMEOUT_S,
     MAX_CHUNK_SIZE,
@@ -83,6 +83,7 @@ from finmodel.sweep.spec import (  # re-exported: the spec lived here first
     BreakEvenSpec,
     SweepSpec,
     SweepSpecError,
+    check_ranges_fit_plan,
 )
 from finmodel.sweep.summaries import MultiSummary
 
@@ -127,34 +128,9 @@ def _load(plan_path, scenario, spec: SweepSpec | None = None) -> _Base:
     data = apply_overrides(raw, scen.overrides, where=f"scenario {scen.name!r} ({scen.path})") if scen.overrides else raw
     spec = spec if spec is not None else SweepSpec.from_scenario(scen, plan)
     targets = {p: resolve(p, plan) for p in spec.names}
-    _check_ranges_fit_plan(data, path, scen, spec, targets)
+    check_ranges_fit_plan(data, path, scen, spec, targets)
     return _Base(plan, path, data, scen, spec, targets)
 
-
-def _check_ranges_fit_plan(data: dict, path: Path, scen: Scenario, spec: SweepSpec, targets: dict) -> None:
-    """Refuse a sweep whose ranges reach values the plan itself would refuse.
-
-    The batch writes samples into arrays without validating each scenario, so without this a range
-    the plan cannot hold (e.g. 0-60 beds not closed on a plan that closes none) would give a
-    shortfall silently.  Each input is set to each finite end of its range, the others left as the
-    plan has them, and the plan is validated as the per-scenario reference would (about 1 ms each).
-    """
-    from finmodel.plan import PlanError, plan_from_dict
-    from finmodel.scenario import ScenarioNotApplicable
-
-    for name, dist in spec.inputs.items():
-        for end in dist.support():
-            if not np.isfinite(end):
-                continue
-            # the value as the per-scenario reference writes it (whole months as an integer)
-            override = overrides_for_row({name: np.array([float(end)])}, 0, targets)
-            try:
-                plan_from_dict(apply_overrides(data, override, where=f"scenario {scen.name!r}"), path)
-            except PlanError as exc:
-                reason = str(exc).split(": ", 1)[-1] if str(exc).startswith("Invalid plan file") else str(exc)
-                raise ScenarioNotApplicable(
-                    f"scenario {scen.name!r} ({scen.path}) does not apply to this plan: [sweep.inputs] {name!r} "
-                    f"reaches {float(end):g}, which {path} refuses: {reason}") from None
 
 
 def _single(base: _Base, values: Mapping[str, float]) -> dict[str, np.ndarray]:
@@ -375,29 +351,25 @@ def _pilot_bounds(ctx: SweepContext, base: _Base) -> tuple[dict[str, tuple[float
     model on the pilot rows, one thread) to give the cost per scenario that
     :func:`~finmodel.sweep.limits.estimate_seconds` extrapolates.
     """
-    t0 = time.perf_counter()
-    block = unit_samples_block(ctx.method, 0, ctx.block_size, len(ctx.dists), ctx.seed, ctx.n_total,
-                               levels=ctx.levels, correlation=ctx.correlation)
-    t1 = time.perf_counter()
-    u = block[:min(ctx.n_total, 4096)]
-    vals = map_unit_samples(ctx.dists, u)
+    u_rows = min(ctx.n_total, 4096)
     ends, _ = tornado_samples(ctx.dists, None, None)
-    vals = {k: np.concatenate([vals[k], ends[k]]) for k in vals}
-    outs = ctx.evaluate_values(vals, threads=1)
-    t2 = time.perf_counter()
+
+    def timed_pass():
+        t0 = time.perf_counter()
+        block = unit_samples_block(ctx.method, 0, ctx.block_size, len(ctx.dists), ctx.seed, ctx.n_total,
+                                   levels=ctx.levels, correlation=ctx.correlation)
+        t1 = time.perf_counter()
+        vals = map_unit_samples(ctx.dists, block[:u_rows])
+        outs = ctx.evaluate_values({k: np.concatenate([vals[k], ends[k]]) for k in vals}, threads=1)
+        t2 = time.perf_counter()
+        return outs, (t1 - t0) / block.shape[0] + (t2 - t1) / len(next(iter(outs.values())))
+
+    outs, per_row = timed_pass()
     require_finite_outputs(outs, 0)  # pilot rows: the design's first rows, then the support ends
-    per_row = (t1 - t0) / block.shape[0] + (t2 - t1) / len(next(iter(outs.values())))
     if per_row * ctx.n_total > 10.0:
         # the first pass paid one-off costs (loading the compiled loops, the PERT table): an estimate
         # that would be printed is timed again, warm, so it does not overstate the run many times over
-        t0 = time.perf_counter()
-        unit_samples_block(ctx.method, 0, ctx.block_size, len(ctx.dists), ctx.seed, ctx.n_total,
-                           levels=ctx.levels, correlation=ctx.correlation)
-        t1 = time.perf_counter()
-        again = map_unit_samples(ctx.dists, u)
-        ctx.evaluate_values({k: np.concatenate([again[k], ends[k]]) for k in again}, threads=1)
-        t2 = time.perf_counter()
-        per_row = (t1 - t0) / block.shape[0] + (t2 - t1) / len(next(iter(outs.values())))
+        _, per_row = timed_pass()
     bounds = {}
     for k, v in outs.items():
         lo, hi = float(v.min()), float(v.max())

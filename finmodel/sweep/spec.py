@@ -12,11 +12,11 @@ from typing import Any, Mapping
 
 import numpy as np
 
-from finmodel.plan import Plan
-from finmodel.scenario import Scenario
+from finmodel.plan import Plan, PlanError, plan_from_dict
+from finmodel.scenario import Scenario, ScenarioNotApplicable, apply_overrides
 from finmodel.sweep.correlation import correlation_matrix_from_pairs
 from finmodel.sweep.distributions import Distribution, distribution_from_dict
-from finmodel.sweep.inputs_map import SweepInputError, resolve
+from finmodel.sweep.inputs_map import SweepInputError, overrides_for_row, resolve
 
 __all__ = ["SweepSpecError", "BreakEvenSpec", "SweepSpec", "BREAK_EVEN_OUTPUTS", "DEFAULT_BREAK_EVEN_OUTPUT"]
 
@@ -183,3 +183,26 @@ class SweepSpec:
                 "low": self.break_even.low, "high": self.break_even.high,
             }
         return out
+
+
+def check_ranges_fit_plan(data: dict, path, scen: Scenario, spec: SweepSpec, targets: dict) -> None:
+    """Refuse a sweep whose ranges reach values the plan itself would refuse.
+
+    The batch writes samples into arrays without validating each scenario, so without this a range
+    the plan cannot hold (e.g. 0-60 beds not closed on a plan that closes none) would give a
+    shortfall silently.  Each input is set to each finite end of its range, the others left as the
+    plan has them, and the plan is validated as the per-scenario reference would (about 1 ms each).
+    """
+    for name, dist in spec.inputs.items():
+        for end in dist.support():
+            if not np.isfinite(end):
+                continue
+            # the value as the per-scenario reference writes it (whole months as an integer)
+            override = overrides_for_row({name: np.array([float(end)])}, 0, targets)
+            try:
+                plan_from_dict(apply_overrides(data, override, where=f"scenario {scen.name!r}"), path)
+            except PlanError as exc:
+                reason = str(exc).split(": ", 1)[-1] if str(exc).startswith("Invalid plan file") else str(exc)
+                raise ScenarioNotApplicable(
+                    f"scenario {scen.name!r} ({scen.path}) does not apply to this plan: [sweep.inputs] {name!r} "
+                    f"reaches {float(end):g}, which {path} refuses: {reason}") from None
