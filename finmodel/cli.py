@@ -44,6 +44,13 @@ def run(plan_path, scenario="base") -> RunResult:
 
     return run_plan_file(plan_path, scenario)
 
+
+def applicable_runs(plan_path, names, current=None):
+    """:func:`finmodel.engine.applicable_runs`, imported when a command first runs a plan."""
+    from finmodel.engine import applicable_runs as runs
+
+    return runs(plan_path, names, current)
+
 DESCRIPTION = """\
 finmodel: a financial model of the English Better Care Fund (BCF) pooled budget.
 
@@ -79,28 +86,11 @@ nothing else, a workbook it wrote that nobody has saved since.  Anything else at
 --out path is refused unless --force.
 """
 
-def _applicable_runs(plan_path: str, names: list[str], current: RunResult | None = None
-                     ) -> tuple[list[RunResult], list[str]]:
-    """Run each named scenario that applies to the plan; the others left out, each with its reason."""
-    from finmodel.scenario import ScenarioNotApplicable
-
-    results, left_out = [], []
-    for name in names:
-        if current is not None and name == current.scenario.name:
-            results.append(current)
-            continue
-        try:
-            results.append(run(plan_path, name))
-        except ScenarioNotApplicable as exc:
-            left_out.append(f"{name}: {exc}")
-    return results, left_out
-
-
 def _scenario_results(plan_path: str, current: RunResult) -> list[RunResult]:
     """Every shipped scenario that applies to the plan, for the workbook's Scenarios sheet (the current one reused)."""
     from finmodel.scenario import list_scenarios
 
-    return _applicable_runs(plan_path, list_scenarios(include_sweeps=False), current)[0]
+    return applicable_runs(plan_path, list_scenarios(include_sweeps=False), current)[0]
 
 
 def sweep_summary_for_workbook(doc: dict) -> dict:
@@ -277,7 +267,7 @@ def cmd_compare(args: argparse.Namespace, console: Console) -> int:
     if not Path(plan).exists() and plan in list_scenarios():
         plan, names = str(default_plan()), [plan, *names]  # `compare admissions-grow qipp-slip`: names only
     names = names or list_scenarios(include_sweeps=False)
-    results, left_out = _applicable_runs(plan, names)
+    results, left_out = applicable_runs(plan, names)
     if not results:
         raise ScenarioNotApplicable("none of the scenarios applies to this plan: " + "; ".join(left_out))
     df = tables.compare(results)

@@ -25,7 +25,7 @@ from finmodel.core import qipp as qipp_core
 from finmodel.errors import NumericFault
 from finmodel.model import ModelOutputs, evaluate, monthly_qipp_profile_gbp
 from finmodel.plan import Plan, file_sha256, read_toml
-from finmodel.scenario import BASE, Scenario, apply_scenario, load_scenario
+from finmodel.scenario import BASE, Scenario, ScenarioNotApplicable, apply_scenario, load_scenario
 
 from finmodel.shipped import default_plan, shipped_inputs_dir  # noqa: E402
 
@@ -153,3 +153,21 @@ def run(plan_path: str | Path | None = None, scenario: str | Scenario = "base") 
     """Run a plan file under a named scenario (default: the shipped Luton plan, base case)."""
     plan, path, scen = load_plan_with_scenario(plan_path, scenario)
     return run_plan(plan, path, scen, file_sha256(path))
+
+
+def applicable_runs(plan_path: str | Path | None, names: list[str], current: RunResult | None = None
+                    ) -> tuple[list[RunResult], list[str]]:
+    """Run each named scenario that applies to the plan; the others are left out, each as "name: reason".
+
+    ``current`` (a run already made) is reused for its own scenario name instead of running it again.
+    """
+    results, left_out = [], []
+    for name in names:
+        if current is not None and name == current.scenario.name:
+            results.append(current)
+            continue
+        try:
+            results.append(run(plan_path, name))
+        except ScenarioNotApplicable as exc:
+            left_out.append(f"{name}: {exc}")
+    return results, left_out

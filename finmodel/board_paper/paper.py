@@ -17,9 +17,9 @@ from finmodel import __version__
 from finmodel.board_paper.headline import Headline, headline
 from finmodel.board_paper.risk import RiskPicture, risk_picture
 from finmodel.board_paper.sensitivity import BreakEven, SobolIndices, SweepModel, break_even, sobol_for_sweep
-from finmodel.engine import RunResult, load_plan_with_scenario, run, run_plan
+from finmodel.engine import RunResult, applicable_runs, load_plan_with_scenario, run, run_plan
 from finmodel.plan import file_sha256
-from finmodel.scenario import ScenarioNotApplicable, list_scenarios
+from finmodel.scenario import list_scenarios
 
 from finmodel.board_paper.cli import DEFAULT_N, DEFAULT_SWEEP  # noqa: E402  (the CLI's defaults, one place)
 
@@ -50,17 +50,6 @@ class BoardPaper:
     timings_s: dict[str, float] = field(default_factory=dict)
 
 
-def scenario_runs(plan_path: str, names: list[str]) -> tuple[list[RunResult], list[str]]:
-    """Run each named scenario that applies to the plan; the others are left out with their reason."""
-    results, left_out = [], []
-    for name in names:
-        try:
-            results.append(run(plan_path, name))
-        except ScenarioNotApplicable as exc:
-            left_out.append(f"{name}: {exc}")
-    return results, left_out
-
-
 def default_scenarios() -> list[str]:
     """Every shipped scenario that is not only a sweep (as `finmodel compare`)."""
     return [n for n in list_scenarios(include_sweeps=False) if n != "base"]
@@ -89,7 +78,7 @@ def build(plan_path: str, scenarios: list[str] | None = None, sweep: str | None 
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     plan_result = run(plan_path, "base")
-    results, left_out = scenario_runs(plan_path, default_scenarios() if scenarios is None else list(scenarios))
+    results, left_out = applicable_runs(plan_path, default_scenarios() if scenarios is None else list(scenarios))
     timings["plan and scenarios"] = time.perf_counter() - t0
     part = None
     if sweep is not None:

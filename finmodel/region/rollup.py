@@ -31,7 +31,7 @@ from finmodel.errors import FinmodelError
 from finmodel.plan import PlanError
 from finmodel.region.record import AssessedAnswer, LoadedRecord, RecordError, assess, load_record
 from finmodel.region.region_file import Board, LoadedRegion, RegionError
-from finmodel.scenario import ScenarioError, ScenarioNotApplicable, list_scenarios
+from finmodel.scenario import ScenarioError, list_scenarios
 
 #: Figures a plan gives, in the order the roll-up shows them; (name, scenario-dependent).
 PLAN_FIGURES: tuple[tuple[str, bool], ...] = (
@@ -123,7 +123,7 @@ def plan_rows(board: Board, result, scenario: str, first: bool) -> list[FinanceR
 
 def run_board(loaded: LoadedRegion, board: Board, scenarios: list[str]) -> BoardResult:
     """One board: its record read, its plan run under each scenario; errors kept, never raised."""
-    from finmodel.engine import run
+    from finmodel.engine import applicable_runs, run
 
     out = BoardResult(board)
     if board.record is not None:
@@ -144,13 +144,10 @@ def run_board(loaded: LoadedRegion, board: Board, scenarios: list[str]) -> Board
                                                  f"is not the region's LA code {board.la_code} for {board.name}")])
             checks = out.base.checks
             out.finance += plan_rows(board, out.base, "base", True)
-            for name in scenarios:
-                if name == "base":
-                    continue
-                try:
-                    out.finance += plan_rows(board, run(out.plan_path, name), name, False)
-                except ScenarioNotApplicable as exc:
-                    out.not_applicable.append(f"{name}: {exc}")
+            others, left_out = applicable_runs(out.plan_path, [n for n in scenarios if n != "base"])
+            for result in others:
+                out.finance += plan_rows(board, result, result.scenario.name, False)
+            out.not_applicable += left_out
         except (PlanError, ScenarioError, FinmodelError) as exc:
             out.errors.append(str(exc))
             out.base, checks, out.finance = None, None, []

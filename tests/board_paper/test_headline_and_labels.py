@@ -6,7 +6,7 @@ import pytest
 
 from finmodel.board_paper.headline import headline
 from finmodel.board_paper.labels import input_label, input_unit, millions, path_words, penny, thousands, value_with_unit
-from finmodel.board_paper.paper import scenario_runs
+from finmodel.engine import applicable_runs
 from finmodel.engine import run
 from finmodel.scenario import load_scenario
 
@@ -15,7 +15,7 @@ PENNY = 0.005
 
 def test_who_pays_adds_up_to_the_shortfall_in_every_scenario():
     base = run(None, "base")
-    results, _ = scenario_runs(base.plan_path, ["admissions-flat", "admissions-grow", "beds-not-closed", "half-delivery"])
+    results, _ = applicable_runs(base.plan_path, ["admissions-flat", "admissions-grow", "beds-not-closed", "half-delivery"])
     h = headline(base, results, [])
     assert [s.name for s in h.scenarios] == ["base", "admissions-flat", "admissions-grow", "beds-not-closed", "half-delivery"]
     for line, r in zip(h.scenarios, [base, *results]):
