@@ -153,6 +153,14 @@ class SheetBuilder:
         write_text(ws, row, col, text, fmt or self.s.wrap)
         self.wrapped(ws, row, col, text)
 
+    @staticmethod
+    def input_rows(first: int, items) -> tuple[int, list]:
+        """The rows of an input table: ``(last row, [(i, row, item or None), ...])``, each item then
+        :data:`~finmodel.report.t2_common.SPARE_ROWS` blank rows a user may fill in."""
+        n = len(items)
+        rows = [(i, first + i, items[i] if i < n else None) for i in range(n + L.SPARE_ROWS)]
+        return first + n + L.SPARE_ROWS - 1, rows
+
     def text_in(self, ws, row, col, value: str | None, wrap: bool = False) -> None:
         """A text input cell (``wrap``: long texts such as sources wrap inside their column)."""
         fmt = self.s.wrap_input if wrap else self.s.text_input

@@ -25,11 +25,8 @@ class FundingSheet:
         hdr = 3
         self.header(ws, hdr, [L.FUNDING_HEADER, "Organisation", "Stream", "Amount (£000)", "Source"])
         first = hdr + 1
-        K = len(plan.contributions)
-        last = first + K + L.SPARE_ROWS - 1
-        for i in range(K + L.SPARE_ROWS):
-            row = first + i
-            c = plan.contributions[i] if i < K else None
+        last, rows = self.input_rows(first, plan.contributions)
+        for i, row, c in rows:
             self.text_in(ws, row, 0, c.year if c else None)
             self.text_in(ws, row, 1, c.organisation if c else None)
             self.text_in(ws, row, 2, c.stream.value if c else None)

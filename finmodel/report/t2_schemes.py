@@ -38,11 +38,8 @@ class SchemeSheets:
 )
         first = hdr + 1
         self.exp_first, self.exp_c_spend, self.exp_c_care_act = first, c_spend, c_care_act
-        J = len(plan.schemes)
-        last = first + J + L.SPARE_ROWS - 1
-        for i in range(J + L.SPARE_ROWS):
-            row = first + i
-            sc = plan.schemes[i] if i < J else None
+        last, rows = self.input_rows(first, plan.schemes)
+        for i, row, sc in rows:
             self.text_in(ws, row, 0, sc.id if sc else None)
             self.text_in(ws, row, 1, sc.name if sc else None, wrap=True)
             self.text_in(ws, row, 2, sc.area_of_spend.value if sc else None)
@@ -259,11 +256,8 @@ class SchemeSheets:
         self.header(ws, hdr, [L.BENEFITS_HEADER, "Scheme name", "Benefit activity"]
                     + [f"Benefits {y} {K_UNIT}" for y in self.years] + [f"Total {K_UNIT}", "Flag"])
         first = hdr + 1
-        J = len(plan.schemes)
-        last = first + J + L.SPARE_ROWS - 1
-        for i in range(J + L.SPARE_ROWS):
-            row = first + i
-            sc = plan.schemes[i] if i < J else None
+        last, rows = self.input_rows(first, plan.schemes)
+        for i, row, sc in rows:
             self.text_in(ws, row, 0, sc.id if sc else None)
             if sc:
                 write_array_formula(ws, row, 1, "=" + lookup_exact(self.exp_names, self.exp_ids, f"A{row + 1}"),
