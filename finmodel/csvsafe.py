@@ -10,9 +10,10 @@ by the ``csv`` module and by pandas (``QUOTE_MINIMAL``).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is imported where a frame is neutralised: a sweep writes its CSVs without it
+    import pandas as pd
 
 #: First characters that make a spreadsheet treat a text cell as a formula.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\0")
@@ -27,6 +28,8 @@ def neutralise(value: Any) -> Any:
 
 def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``df`` whose text cells, index labels and column names are neutralised."""
+    import pandas as pd
+
     out = df.copy()
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
@@ -37,6 +40,8 @@ def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _labels(index: pd.Index) -> pd.Index:
+    import pandas as pd
+
     if isinstance(index, pd.MultiIndex):
         return pd.MultiIndex.from_tuples([tuple(neutralise(x) for x in t) for t in index], names=index.names)
     if index.dtype == object or pd.api.types.is_string_dtype(index):

@@ -45,6 +45,7 @@ from finmodel.board_paper.labels import input_label
 from finmodel.kernel import evaluate_headline
 from finmodel.plan import Plan
 from finmodel.scenario import Scenario
+from finmodel.sweep.crossing import sign_changes, solve_crossing
 from finmodel.sweep.inputs_map import InputTarget, apply_samples, base_values, resolve
 from finmodel.sweep.samplers import map_unit_samples, unit_samples_block
 from finmodel.sweep.spec import SweepSpec
@@ -267,36 +268,6 @@ class BreakEven:
     note: str = ""
 
 
-def _crossings(x: np.ndarray, f: np.ndarray) -> list[int]:
-    """Indices k where the sign of f changes between x[k] and x[k+1] (<= 0 on one side, > 0 on the other)."""
-    pos = f > 0
-    return [int(k) for k in np.nonzero(pos[1:] != pos[:-1])[0]]
-
-
-def solve_crossing(g, lo: float, hi: float, grid: int = 129, rounds: int = 5, section: int = 33) -> tuple[float, float, float]:
-    """The first sign change of ``g`` (vectorised) in ``[lo, hi]``: its final bracket ``[a, b]`` and its root.
-
-    Returns ``(a, b, root)``; ``g(a) <= 0 < g(b)`` or the reverse.  Each round replaces the
-    bracket by the sub-interval of a ``section``-point grid where the sign changes; the
-    last step interpolates linearly (exact where ``g`` is linear on the bracket).
-    """
-    x = np.linspace(lo, hi, grid)
-    f = g(x)
-    ks = _crossings(x, f)
-    if not ks:
-        raise ValueError("no crossing")
-    k = ks[0]
-    a, b, fa, fb = x[k], x[k + 1], f[k], f[k + 1]
-    for _ in range(rounds):
-        xs = np.linspace(a, b, section)
-        fs = g(xs)
-        fs[0], fs[-1] = fa, fb  # the ends are known; keep them exactly
-        j = _crossings(xs, fs)[0]
-        a, b, fa, fb = xs[j], xs[j + 1], fs[j], fs[j + 1]
-    root = a if fa == 0 else (b if fb == 0 else a - fa * (b - a) / (fb - fa))
-    return float(a), float(b), float(root)
-
-
 def break_even(model: SweepModel, name: str, output: str = "shortfall_total_gbp") -> BreakEven:
     """The value of input ``name`` at which ``output`` crosses zero, every other input as planned.
 
@@ -317,7 +288,7 @@ def break_even(model: SweepModel, name: str, output: str = "shortfall_total_gbp"
         return BreakEven(value=None, zero_below=None, note="takes whole values only; see the tornado", **common)
     x = np.linspace(lo, hi, 129)
     f = g(x)
-    ks = _crossings(x, f)
+    ks = sign_changes(x, f)
     if not ks:
         where = "zero or less" if f.max() <= 0 else "above zero"
         return BreakEven(value=None, zero_below=None, note=f"stays {where} over the whole range", **common)

@@ -9,8 +9,8 @@ Summaries of disjoint chunks merge.  Counts, min, max, threshold exceedances,
 histogram counts (hence percentiles), means and standard deviations are exact
 whatever the cut; the per-cell float sums behind the tail mean depend on the order
 of additions, so both backends fix it.  Every fixed block of rows (65,536) is
-summarised on its own; the blocks of a *fold group* (``FOLD_GROUP_BLOCKS`` = 4
-consecutive blocks, 262,144 rows) are merged in block order into a group summary;
+added to the summary in one update (its per-cell partial sums formed on their own); the blocks of a *fold group* (``FOLD_GROUP_BLOCKS`` = 4
+consecutive blocks, 262,144 rows) are added in block order to a group summary;
 the group summaries are merged in group order into the result.  Locally
 :class:`_BlockFold` does exactly that as the chunks arrive; on Dask each task is one
 whole group (:func:`summarise_group`), merged on its worker, so only one summary per
@@ -160,38 +160,48 @@ def n_fold_groups(ctx: SweepContext) -> int:
     return -(-n_blocks(ctx.n_total, ctx.block_size) // FOLD_GROUP_BLOCKS)
 
 
-def summarise_block(ctx: SweepContext, block_index: int, threads: int | None = 1) -> MultiSummary:
-    """Summary of one fixed block of rows, rebuilt from (seed, block index) alone."""
+def block_outputs(ctx: SweepContext, block_index: int, threads: int | None = 1) -> dict[str, np.ndarray]:
+    """Outputs of one fixed block of rows, rebuilt from (seed, block index) alone."""
     u = unit_samples_block(
         ctx.method, block_index, ctx.block_size, len(ctx.dists), ctx.seed, ctx.n_total,
         levels=ctx.levels, correlation=ctx.correlation,
     )
     _, outputs = evaluate_unit_chunk(ctx, u, threads=threads)
     require_finite_outputs(outputs, block_index * ctx.block_size)
-    return ctx.new_summary().update(outputs)
+    return outputs
+
+
+def summarise_block(ctx: SweepContext, block_index: int, threads: int | None = 1) -> MultiSummary:
+    """Summary of one fixed block of rows, rebuilt from (seed, block index) alone."""
+    return ctx.new_summary().update(block_outputs(ctx, block_index, threads))
 
 
 def summarise_group(ctx: SweepContext, group_index: int, threads: int | None = 1) -> MultiSummary:
-    """Summary of one fold group: its blocks' summaries merged in block order (a Dask task).
+    """Summary of one fold group: its blocks added in block order, one update per block (a Dask task).
 
-    One model thread per task by default: a Dask worker runs one task per thread.
+    Adding a block straight into the group summary gives the same bits as summarising the
+    block on its own and merging that: an update adds the block's per-cell partial sums to
+    the running ones, which is what merging a fresh summary (partials added to zeros) does,
+    and counts, extremes and exact sums do not depend on the grouping.  It saves a 2**15-cell
+    summary per output per block.  One model thread per task by default: a Dask worker runs
+    one task per thread.
     """
     first = group_index * FOLD_GROUP_BLOCKS
     last = min(first + FOLD_GROUP_BLOCKS, n_blocks(ctx.n_total, ctx.block_size))
     group = ctx.new_summary()
     for b in range(first, last):
-        group.merge(summarise_block(ctx, b, threads=threads))
+        group.update(block_outputs(ctx, b, threads=threads))
     return group
 
 
 class _BlockFold:
     """Feeds chunks of outputs (in row order) into a summary one fixed block at a time.
 
-    Each block is summarised on its own, merged in block order into its fold group's
-    summary, and each finished group is merged in group order into the result: exactly
-    what :func:`run_dask` does with :func:`summarise_group`, so the per-cell float sums
-    (and the tail mean built from them) come out the same bits whatever the chunk size
-    and backend.  At most one block of outputs and three summaries are held.
+    Each block is added in one update to its fold group's summary, and each finished group
+    is merged in group order into the result: exactly what :func:`run_dask` does with
+    :func:`summarise_group`, so the per-cell float sums (and the tail mean built from them)
+    come out the same bits whatever the chunk size and backend.  At most one block of
+    outputs and two summaries are held.
     """
 
     def __init__(self, ctx: SweepContext):
@@ -221,7 +231,7 @@ class _BlockFold:
         else:
             block = {k: np.concatenate([p[k] for p in self.pieces]) for k in self.pieces[0]}
         self.pieces = []
-        self.group.merge(self.ctx.new_summary().update(block))
+        self.group.update(block)  # the same bits as merging the block's own summary (see summarise_group)
         blocks_done = -(-self.next_row // self.ctx.block_size)
         if blocks_done % FOLD_GROUP_BLOCKS == 0 or self.next_row == self.ctx.n_total:
             self.summary.merge(self.group)

@@ -34,6 +34,8 @@ import warnings
 import numpy as np
 from scipy import special
 
+from finmodel.sweep.sampling_loops import place_if_untied
+
 __all__ = ["validate_correlation", "iman_conover", "correlation_matrix_from_pairs"]
 
 
@@ -165,15 +167,13 @@ def _place_in_rank_order(sorted_x: np.ndarray, t: np.ndarray, out: np.ndarray) -
 
     The default (unstable) argsort gives the same order as a stable one when t has no
     ties; t is a sum of continuous scores, so ties are all but impossible, but they are
-    checked for (one pass over the sorted t) and a column with a tie falls back to the
-    stable sort, which orders tied rows by position.  Writing through the order
-    (``out[order] = sorted_x``) is the rank scatter and the gather in one step.
+    checked for (in the compiled scatter, :func:`~finmodel.sweep.sampling_loops.place_if_untied`)
+    and a column with a tie is placed by the stable sort, which orders tied rows by position.
+    Writing through the order (``out[order] = sorted_x``) is the rank scatter and the gather
+    in one step.
     """
-    order = np.argsort(t)
-    ts = t[order]
-    if np.any(ts[1:] == ts[:-1]):
-        order = np.argsort(t, kind="stable")
-    out[order] = sorted_x
+    if not place_if_untied(sorted_x, t, np.argsort(t), out):
+        out[np.argsort(t, kind="stable")] = sorted_x
 
 
 def iman_conover(samples, target_rank_corr, seed=None, *, columns_sorted: bool = False) -> np.ndarray:

@@ -62,6 +62,7 @@ from finmodel.model import evaluate
 from finmodel.plan import Plan, file_sha256, read_toml
 from finmodel.scenario import Scenario, apply_overrides, apply_scenario, load_scenario
 from finmodel.sweep.backends import BACKENDS, SweepContext, dask_client, outputs_of, run_dask, run_local
+from finmodel.sweep.crossing import SECTION, solve_crossing
 from finmodel.sweep.distributions import Discrete
 from finmodel.sweep.inputs_map import InputTarget, apply_samples, resolve
 from finmodel.sweep.limits import (
@@ -175,18 +176,17 @@ def tornado(base: _Base, tornado_quantiles=(0.05, 0.95)) -> list[dict]:
 def break_even(base: _Base, be: BreakEvenSpec, xtol: float = 1e-10) -> dict:
     """Value of ``be.input`` at which ``be.output`` crosses 0, every other input at the base plan's value.
 
-    Root-finding with :func:`scipy.optimize.brentq` on the vectorised core (n = 1
-    per evaluation).  ``value`` is None (with a reason) when the output has the
-    same sign at both ends of ``[low, high]``.
+    A grid search on the vectorised core (:func:`finmodel.sweep.crossing.solve_crossing`:
+    33 values of the input per evaluation, narrowed until the bracket is under ``xtol``).
+    ``value`` is None (with a reason) when the output has the same sign at both ends of
+    ``[low, high]``.
     """
-    from scipy.optimize import brentq
-
     key = BREAK_EVEN_OUTPUTS[be.output]
 
-    def f(x: float) -> float:
-        return float(_single(base, {be.input: x})[key][0])
+    def g(x: np.ndarray) -> np.ndarray:
+        return _single(base, {be.input: x})[key]
 
-    f_lo, f_hi = f(be.low), f(be.high)
+    f_lo, f_hi = (float(v) for v in g(np.array([be.low, be.high])))
     out = {"input": be.input, "output": be.output, "low": be.low, "high": be.high,
            "output_at_low_gbp": f_lo, "output_at_high_gbp": f_hi, "value": None, "note": ""}
     if f_lo == 0.0:
@@ -196,7 +196,7 @@ def break_even(base: _Base, be: BreakEvenSpec, xtol: float = 1e-10) -> dict:
     elif (f_lo < 0) == (f_hi < 0):
         out["note"] = f"{be.output} does not cross 0 between {be.low:g} and {be.high:g}"
     else:
-        out["value"] = float(brentq(f, be.low, be.high, xtol=xtol, rtol=4 * np.finfo(float).eps, maxiter=200))
+        out["value"] = solve_crossing(g, be.low, be.high, grid=SECTION, xtol=xtol)[2]
     return out
 
 

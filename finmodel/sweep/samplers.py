@@ -74,6 +74,7 @@ import numpy as np
 
 from .correlation import correlation_matrix_from_pairs, iman_conover, validate_correlation
 from .distributions import DEFAULT_TORNADO_QUANTILES, Distribution
+from .sampling_loops import stratum_points
 
 __all__ = [
     "METHODS",
@@ -240,11 +241,10 @@ def latin_hypercube(n: int, d: int, seed: np.random.SeedSequence, *, columns_sor
         gen.shuffle(strata[j])
     out = np.empty((d, n))  # filled row by row (contiguous), returned as its (n, d) transpose
     for j in range(d):
-        point = (strata[j] - jitter[:, j]) / n
         if columns_sorted:
-            out[j, strata[j] - 1] = point
+            stratum_points(strata[j], jitter[:, j], n, out[j])  # out[j, p - 1] = (p - u) / n, compiled
         else:
-            out[j] = point
+            np.divide(strata[j] - jitter[:, j], n, out=out[j])
     return out.T
 
 
