@@ -19,12 +19,11 @@ any problem raises ``ValueError`` (an :class:`~finmodel.errors.InputError` for a
 that is not a readable workbook or exceeds a limit) naming the sheet, the cell and
 the value.
 
-:func:`plan_to_toml` writes such a dict as a TOML plan file.
+:func:`plan_to_toml` (from :mod:`finmodel.report.plan_toml`) writes such a dict as a TOML plan file.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from datetime import date, datetime
@@ -34,7 +33,9 @@ from typing import Any
 from finmodel.plan import PlanError, plan_from_dict
 from finmodel.report import t2_common as L
 from finmodel.report.t2_common import held_on, parse_path, plan_field_path, set_path
+from finmodel.report.t2_labels import code_of, refusal
 from finmodel.report.t2_units import UNITS_LABEL, UNITS_VALUE, from_k
+from finmodel.report.plan_toml import plan_to_toml
 from finmodel.report.xlsx_read import read_workbook
 
 __all__ = ["import_template2", "plan_to_toml"]
@@ -78,6 +79,15 @@ class _Reader:
         if isinstance(v, (date, datetime)):
             self.fail(ws, row, col, v, "expected text, found a date")
         return str(v)
+
+    def choice(self, ws, row: int, col: int, field: str) -> str | None:
+        """A drop-down cell (area of spend, funding stream, ...) as the plan's code: its label, or the code
+        itself (a workbook from finmodel 0.3.0 or earlier), whatever the case and spacing."""
+        v = self.text(ws, row, col)
+        code = None if v is None else code_of(field, v)
+        if v is not None and code is None:
+            self.fail(ws, row, col, v, refusal(field))
+        return code
 
     def label(self, ws, row: int, col: int) -> str | None:
         """A cell of the layout (a path, a type), compared with spaces trimmed."""
@@ -140,17 +150,20 @@ class _Reader:
             raise ValueError(f"{self.path}: sheet {ws.title!r}: no row labelled {label!r} in column A")
         return None
 
-    def block(self, ws, header_row: int, width: int):
-        """Rows of an input block: from below the header to the Totals row, skipping blank rows."""
+    def block(self, ws, header_row: int, width: int, end: str = L.TOTALS_LABEL, cells=None):
+        """Rows of an input block: from below the header to the row labelled ``end``, skipping rows blank in
+        columns 1 to ``width`` (or in ``cells``, the input cells as (rows below, column), where formulas fill
+        every row or a row's inputs continue in a second table)."""
         row = header_row + 1
+        cells = cells or [(0, c) for c in range(1, width + 1)]
         while row <= ws.max_row:
             a = ws.cell(row=row, column=1).value
-            if isinstance(a, str) and a.strip() == L.TOTALS_LABEL:
+            if isinstance(a, str) and a.strip() == end:
                 return
-            if any(self.raw(ws, row, c) is not None for c in range(1, width + 1)):
+            if any(self.raw(ws, row + dr, c) is not None for dr, c in cells):
                 yield row
             row += 1
-        raise ValueError(f"{self.path}: sheet {ws.title!r}: the table under row {header_row} has no {L.TOTALS_LABEL!r} row after it")
+        raise ValueError(f"{self.path}: sheet {ws.title!r}: the table under row {header_row} has no {end!r} row after it")
 
     def header_cols(self, ws, row: int) -> dict[str, int]:
         out = {}
@@ -252,7 +265,7 @@ class _Reader:
             i = len(out)
             c: dict[str, Any] = {}
             for col, key in ((1, "year"), (2, "organisation"), (3, "stream"), (5, "source")):
-                v = self.text(ws, row, col)
+                v = self.choice(ws, row, col, key) if key == "stream" else self.text(ws, row, col)
                 if v is not None:
                     c[key] = v
                 self.note(["contributions", i, key], ws, row, col)
@@ -279,7 +292,13 @@ class _Reader:
     def expenditure(self, data: dict, years: list[str]) -> list[dict]:
         ws = self.sheet(L.EXPENDITURE)
         hdr = self.find_row(ws, L.EXPENDITURE_HEADER)
-        cols = self.header_cols(ws, hdr)
+        # header -> (rows below the scheme's row in the first table, column): the provider, flags and source are
+        # in a second table, in step with the first; in the first itself in a workbook from finmodel 0.3.0 or earlier
+        cols = {h: (0, c) for h, c in self.header_cols(ws, hdr).items()}
+        title = self.find_row(ws, L.DETAILS_TABLE_LABEL, hdr + 1, required=False)
+        shift = title + 1 - hdr if title else 0
+        for h, c in (self.header_cols(ws, title + 1) if title else {}).items():
+            cols.setdefault(h, (shift, c))
         spend_cols = self.year_cols(ws, hdr, r"Spend (\d{4}/\d{2}) \(£000\)", years)
         fields = [("id", "Scheme ID"), ("name", "Scheme name"), ("area_of_spend", "Area of spend"),
                   ("commissioner", "Commissioner"), ("provider", "Provider"), ("funding_stream", "Funding stream"),
@@ -289,24 +308,27 @@ class _Reader:
         for _, label in fields + flags + [("", "% NHS (joint)")]:
             if label not in cols:
                 raise ValueError(f"{self.path}: sheet {ws.title!r} row {hdr}: no column headed {label!r}")
+        inputs = [cols[label] for _, label in fields + flags + [("", "% NHS (joint)")]] + [(0, c) for c in spend_cols.values()]
         schemes = []
-        for row in self.block(ws, hdr, ws.max_column):
+        for row in self.block(ws, hdr, 0, L.DETAILS_TABLE_LABEL if title else L.TOTALS_LABEL, inputs):
             i = len(schemes)
             sc: dict[str, Any] = {}
             for key, label in fields:
-                v = self.text(ws, row, cols[label])
+                r, col = row + cols[label][0], cols[label][1]
+                v = self.text(ws, r, col) if key in ("id", "name", "provider", "source") else self.choice(ws, r, col, key)
                 if v is not None:
                     sc[key] = v
-                self.note(["schemes", i, key], ws, row, cols[label])
-            pct = self.number(ws, row, cols["% NHS (joint)"])
+                self.note(["schemes", i, key], ws, r, col)
+            pct = self.number(ws, row, cols["% NHS (joint)"][1])
             if pct is not None:
                 sc["nhs_share_pct"] = pct
-            self.note(["schemes", i, "nhs_share_pct"], ws, row, cols["% NHS (joint)"])
+            self.note(["schemes", i, "nhs_share_pct"], ws, row, cols["% NHS (joint)"][1])
             for key, label in flags:
-                v = self.yes_no(ws, row, cols[label])
+                r, col = row + cols[label][0], cols[label][1]
+                v = self.yes_no(ws, r, col)
                 if v is not None:
                     sc[key] = v
-                self.note(["schemes", i, key], ws, row, cols[label])
+                self.note(["schemes", i, key], ws, r, col)
             spend = {}
             for y in years:
                 v = self.money_k(ws, row, spend_cols[y])
@@ -344,7 +366,7 @@ class _Reader:
         for row in self.block(ws, hdr, width):
             sid = self.text(ws, row, 1)
             values = {y: self.money_k(ws, row, ben_cols[y]) for y in years}
-            activity = self.text(ws, row, cols["Benefit activity"])
+            activity = self.choice(ws, row, cols["Benefit activity"], "benefit_activity")
             if sid is None:
                 if activity is None and all(v is None for v in values.values()):
                     continue
@@ -413,7 +435,7 @@ class _Reader:
             i = len(partners)
             p: dict[str, Any] = {}
             for col, key in ((1, "name"), (2, "kind"), (6, "source")):
-                v = self.text(ws, row, col)
+                v = self.choice(ws, row, col, key) if key == "kind" else self.text(ws, row, col)
                 if v is not None:
                     p[key] = v
                 self.note(["partners", i, key], ws, row, col)
@@ -513,72 +535,3 @@ def import_template2(path: str | Path) -> dict:
                 lines.append(f"{field} = {value!r}: {why}")
         raise ValueError(f"{path}: " + "; ".join(lines)) from None
     return data
-
-
-# TOML ------------------------------------------------------------------------------------
-
-_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
-
-
-def _key(k: str) -> str:
-    return k if _BARE_KEY.match(k) else _string(k)
-
-
-def _string(s: str) -> str:
-    out = json.dumps(s, ensure_ascii=False)  # escapes quotes, backslashes and C0 controls
-    return out.replace("\x7f", "\\u007f")
-
-
-def _scalar(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        if not math.isfinite(v):
-            raise ValueError(f"TOML cannot hold {v!r}")
-        return repr(v)
-    if isinstance(v, datetime):
-        return v.isoformat()
-    if isinstance(v, date):
-        return v.isoformat()
-    if isinstance(v, str):
-        return _string(v)
-    if isinstance(v, list):
-        return "[" + ", ".join(_scalar(x) for x in v) + "]"
-    if isinstance(v, dict):
-        return "{ " + ", ".join(f"{_key(str(k))} = {_scalar(x)}" for k, x in v.items()) + " }" if v else "{}"
-    raise TypeError(f"cannot write {type(v).__name__} to TOML")
-
-
-def _is_table_list(v: Any) -> bool:
-    return isinstance(v, list) and bool(v) and all(isinstance(x, dict) for x in v)
-
-
-def _emit(lines: list[str], table: dict, prefix: str) -> None:
-    subtables, arrays = [], []
-    for k, v in table.items():
-        if isinstance(v, dict) and (not prefix or any(isinstance(x, (dict, list)) for x in v.values())) and v:
-            subtables.append((k, v))
-        elif _is_table_list(v):
-            arrays.append((k, v))
-        else:
-            lines.append(f"{_key(str(k))} = {_scalar(v)}")
-    for k, v in subtables:
-        name = f"{prefix}.{_key(str(k))}" if prefix else _key(str(k))
-        lines.append("")
-        lines.append(f"[{name}]")
-        _emit(lines, v, name)
-    for k, items in arrays:
-        name = f"{prefix}.{_key(str(k))}" if prefix else _key(str(k))
-        for item in items:
-            lines.append("")
-            lines.append(f"[[{name}]]")
-            _emit(lines, item, name)
-
-
-def plan_to_toml(data: dict) -> str:
-    """A plan dict (as from :func:`import_template2`) as TOML text, deterministic for a given dict."""
-    lines = ["# Better Care Fund plan written by finmodel import-template2. Money in pounds."]
-    _emit(lines, data, "")
-    return "\n".join(lines) + "\n"

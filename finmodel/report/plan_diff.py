@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from finmodel.plan import MONEY_UNIT_FACTORS, Plan
+from finmodel.report.t2_labels import CHOICES
 
 #: Fields that hold money (in £ inside finmodel, in the plan's unit in its file).
 MONEY_FIELDS = frozenset({
@@ -71,9 +72,18 @@ def plan_changes(old: Plan, new: Plan) -> list[Change]:
     return changes
 
 
+def _coded(path: str, field: str) -> bool:
+    """Whether ``field`` at ``path`` holds a code the workbook shows as a label (a QIPP line's kind does not)."""
+    return field in CHOICES and (field != "kind" or path.startswith("partners["))
+
+
 def in_plan_units(change: Change, plan: Plan) -> tuple[Any, Any, str]:
-    """(old, new, unit) with money in the plan file's unit."""
+    """(old, new, unit) with money in the plan file's unit, and a coded input (area of spend, funding stream,
+    ...) in the words the workbook shows, as the finance lead picked it."""
     field = re.split(r"[.\[]", change.path)[-1]
+    if _coded(change.path, field):
+        words = CHOICES[field].labels
+        return words.get(change.old, change.old), words.get(change.new, change.new), ""
     parts = [p for p in re.split(r"\.", re.sub(r"\[[^\]]*\]", "", change.path)) if not _YEAR.match(p)]
     money = bool(parts) and parts[-1] in MONEY_FIELDS and not field.endswith("_gbp")
     if not money:

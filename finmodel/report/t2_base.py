@@ -12,23 +12,17 @@ from typing import Any
 
 import numpy as np
 
-from finmodel.plan import AreaOfSpend, Plan
+from finmodel.plan import Plan
 from finmodel.report import t2_common as L
 from finmodel.report.t2_assumptions import assumptions_layout, walk_plan
 from finmodel.report.t2_common import format_path
+from finmodel.report.t2_labels import ACTIVITY_LABELS, AREA_LABELS  # noqa: F401 (kept importable from here)
 from finmodel.report.xlsx_utils import (
-    GBP_WHOLE_FORMAT, Styles, cell_ref, freeze_panes, protect_sheet, set_print, write_formula, write_input_number, write_text,
+    GBP_THOUSANDS_FORMAT, GBP_WHOLE_FORMAT, PRINT_MARGIN_IN, Styles, cell_ref, freeze_panes, protect_sheet, set_print,
+    write_formula, write_input_number, write_text,
 )
 
 
-AREA_LABELS = {
-    AreaOfSpend.social_care: "Social care",
-    AreaOfSpend.community_health: "Community health",
-    AreaOfSpend.acute: "Acute",
-    AreaOfSpend.primary_care: "Primary care",
-    AreaOfSpend.mental_health: "Mental health",
-    AreaOfSpend.other: "Other",
-}
 PART_LABELS = {
     "savings_not_delivered": "Savings not delivered",
     "admissions_above_plan": "Admissions above plan",
@@ -36,8 +30,6 @@ PART_LABELS = {
     "demographic_growth": "Demographic growth above plan",
     "care_home_admissions": "Care home admissions above plan",
 }
-ACTIVITY_LABELS = {"emergency_admissions": "Emergency admissions", "ae_attendances": "A&E attendances",
-                   "outpatients": "Outpatients", "other": "Other"}
 PENNY = 0.005
 
 
@@ -59,6 +51,15 @@ TITLE_ROW_PT = 24
 NOTE_LINE_PT = 13
 #: Height of one line of 10 pt text in a wrapping cell [pt].
 LINE_PT = 12.75
+#: Height of a row that is not set [pt] (xlsxwriter's default).
+ROW_PT = 15.0
+#: Print geometry measured in LibreOffice: printed width of a column per unit of its width at 100% (the stored
+#: width is 5/7 unit more), and the printable width of A4 landscape with these margins.
+PT_PER_UNIT = 7.05
+PAGE_WIDTH_PT = 841.9 - 2 * 72 * PRINT_MARGIN_IN
+#: Printable height of the page with the footer [pt], as a range: the Expenditure plan printed at 83% put rows of
+#: 517 pt on a page and not 527 pt (and the scale is estimated), so what must fit a page must fit at both ends.
+PAGE_BODY_PT = (504.0, 530.0)
 
 
 class _T2Styles(Styles):
@@ -79,6 +80,12 @@ class _T2Styles(Styles):
         self.wrap_bold = wb.add_format({**base, "bold": True, "text_wrap": True, "valign": "top", "locked": True})
         self.wrap_input = wb.add_format({**base, **inp, "num_format": "@", "text_wrap": True, "valign": "top"})
         self.calc_wrap = wb.add_format({**base, **calc, "text_wrap": True, "valign": "top"})
+        # the Expenditure plan's rows are tall (wrapped names and providers): every cell starts at the top
+        top = {"valign": "top"}
+        self.input_k_top = wb.add_format({**base, **inp, **top, "num_format": GBP_THOUSANDS_FORMAT})
+        self.calc_k_top = wb.add_format({**base, **calc, **top, "num_format": GBP_THOUSANDS_FORMAT})
+        self.input_pp_top = wb.add_format({**base, **inp, **top, "num_format": '0.0####"%"'})
+        self.calc_pp_top = wb.add_format({**base, **calc, **top, "num_format": '0.0####"%"'})
         self.section = wb.add_format({**base, "bold": True, "font_size": 11, "locked": True})  # fits a 15 pt row
         self.title_small = wb.add_format({**base, "bold": True, "font_size": 11, "bottom": 1, "locked": True})
         self.calc_int = wb.add_format({**base, **calc, "num_format": "#,##0"})
@@ -108,7 +115,8 @@ class SheetBuilder:
         self.ws = {name: wb.add_worksheet(name) for name in L.SHEET_ORDER}
         self.notes: dict[str, str] = {}  # sheet -> note under its title (written by finish)
         self.first_header: dict[str, int] = {}  # sheet -> row of its first header (repeated when printed)
-        self.wrap_cells: dict[str, list[tuple[int, int, str, bool]]] = {}  # sheet -> wrapping cells (row, col, text, bold)
+        # sheet -> wrapping cells (row, col, text, bold, columns it spans)
+        self.wrap_cells: dict[str, list[tuple[int, int, str, bool, int]]] = {}
         self.chart_rows: dict[str, list[int]] = {}  # sheet -> rows where a chart starts (a page break above)
         self.row_options: dict[str, dict[int, dict]] = {}  # sheet -> row -> set_row options (outline level, hidden)
         self.cells: dict[str, tuple[str, int, int]] = {}  # plan path -> input cell
@@ -142,12 +150,13 @@ class SheetBuilder:
             write_text(ws, row, col + i, label, self.s.header)
             self.wrapped(ws, row, col + i, label, bold=True)
 
-    def wrapped(self, ws, row: int, col: int, text: str, bold: bool = False) -> None:
-        """Note a wrapping cell, so that :meth:`finish` makes its row tall enough for every line.
+    def wrapped(self, ws, row: int, col: int, text: str, bold: bool = False, span: int = 1) -> None:
+        """Note a wrapping cell (merged across ``span`` columns), so that :meth:`finish` makes its row tall
+        enough for every line.
 
         LibreOffice keeps an .xlsx row's stored height, so a row of wrapped text must be written tall enough.
         """
-        self.wrap_cells.setdefault(ws.name, []).append((row, col, str(text), bold))
+        self.wrap_cells.setdefault(ws.name, []).append((row, col, str(text), bold, span))
 
     def write_wrapped(self, ws, row: int, col: int, text: str, fmt=None) -> None:
         write_text(ws, row, col, text, fmt or self.s.wrap)
@@ -184,26 +193,61 @@ class SheetBuilder:
         else:
             write_formula(ws, row, col, "=" + ref, float(cached), fmt)
 
-    def place_chart(self, ws, row: int, col: int, chart, options: dict | None = None) -> None:
-        """Insert a chart below the tables, starting a printed page so that it is never cut by a page break."""
+    def place_chart(self, ws, row: int, col: int, chart, options: dict | None = None, new_page: bool = True) -> None:
+        """Insert a chart below the tables, starting a printed page (unless ``new_page`` is false: the caller
+        has found that it fits below the tables, :meth:`room_on_page`) so that it is never cut by a page break."""
         ws.insert_chart(row + 1, col, chart, options or {})  # a row below the break, wholly on the new page
-        self.chart_rows.setdefault(ws.name, []).append(row)
+        if new_page:
+            self.chart_rows.setdefault(ws.name, []).append(row)
 
-    def fit_row_heights(self, ws, widths: list[float] | None) -> None:
-        """Row heights for the wrapping cells: lines = characters / column width (x1.15 for proportional type)."""
-        if not widths:
-            return
+    def room_on_page(self, ws, row: int, widths: list[float]) -> float:
+        """Height of the sheet [pt at 100%] left, from ``row`` down, on the printed page where ``row`` falls.
+
+        LibreOffice prints the row heights the file stores (:meth:`row_heights`), scaled to fit ``widths``
+        one page wide; rows down to the first header repeat on every page; a row is never split.  The
+        page's height is known within :data:`PAGE_BODY_PT`: the pages are laid out at both ends of that
+        range, and the smaller room is returned, so that what it says fits does fit.
+        """
+        heights = self.row_heights(ws, widths)
+        heights.update({0: TITLE_ROW_PT, 1: self.note_height(ws, widths)})
+        scale = min(1.0, math.floor(100 * PAGE_WIDTH_PT / ((sum(widths) + len(widths) * 5 / 7) * PT_PER_UNIT)) / 100)
+        repeat = self.first_header[ws.name] + 1
+        breaks = set(self.chart_rows.get(ws.name, []))
+        rooms = []
+        for body in PAGE_BODY_PT:
+            page, used = body / scale - sum(heights.get(r, ROW_PT) for r in range(repeat)), 0.0
+            for r in range(repeat, row):
+                h = heights.get(r, ROW_PT)
+                if used + h > page or r in breaks:
+                    used = 0.0
+                used += h
+            rooms.append(page - used)
+        return min(rooms)
+
+    def row_heights(self, ws, widths: list[float]) -> dict[int, float]:
+        """Heights [pt] of the rows below the note that hold wrapping cells of more than one line:
+        lines = characters / column width (x1.15 for proportional type)."""
         need: dict[int, float] = {}
-        for row, col, text, bold in self.wrap_cells.get(ws.name, []):
-            width = widths[col] if col < len(widths) else 10.0
+        for row, col, text, bold, span in self.wrap_cells.get(ws.name, []):
+            width = sum(widths[c] if c < len(widths) else 10.0 for c in range(col, col + span))
             per_line = max(width * (0.95 if bold else 1.05), 1.0)
             lines = sum(max(1, math.ceil(len(part) / per_line)) for part in text.split("\n"))
-            if lines > 1:
+            if lines > 1 and row > 1:  # rows 0 and 1 are the title and its note
                 need[row] = max(need.get(row, 0.0), LINE_PT * lines + 3)
+        return need
+
+    def note_height(self, ws, widths: list[float] | None) -> float:
+        """Height [pt] of the row of the note under the title, merged across the printed columns."""
+        total = sum(widths) if widths else 100.0
+        return NOTE_LINE_PT * max(1, math.ceil(len(self.notes.get(ws.name) or "") * 1.15 / max(total, 1.0))) + 3
+
+    def fit_row_heights(self, ws, widths: list[float] | None) -> None:
+        """Row heights for the wrapping cells (:meth:`row_heights`)."""
+        if not widths:
+            return
         opts = self.row_options.get(ws.name, {})
-        for row, height in need.items():
-            if row > 1:  # rows 0 and 1 are the title and its note
-                ws.set_row(row, height, None, opts.get(row, {}))
+        for row, height in self.row_heights(ws, widths).items():
+            ws.set_row(row, height, None, opts.get(row, {}))
 
     def finish(self, ws, freeze_rows: int = 0, freeze_cols: int = 0, repeat: int | None = None,
                widths: list[float] | None = None) -> None:
@@ -221,13 +265,11 @@ class SheetBuilder:
         note = self.notes.get(ws.name)
         if note:
             n_cols = max(len(widths or []), 1)
-            total = sum(widths) if widths else 100.0
-            lines = max(1, math.ceil(len(note) * 1.15 / max(total, 1.0)))
             if n_cols > 1:
                 ws.merge_range(1, 0, 1, n_cols - 1, note, self.s.note)
             else:
                 write_text(ws, 1, 0, note, self.s.note)
-            ws.set_row(1, NOTE_LINE_PT * lines + 3)
+            ws.set_row(1, self.note_height(ws, widths))
         if freeze_rows or freeze_cols:
             freeze_panes(ws, freeze_rows, freeze_cols)
         if repeat is None and ws.name in self.first_header:

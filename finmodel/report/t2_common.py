@@ -34,6 +34,10 @@ TOTALS_LABEL = "Totals"  # ends an input block of lines
 FUNDING_HEADER = "Year"
 MINIMUM_LABEL = "Minimum required pool"
 EXPENDITURE_HEADER = "Scheme ID"
+#: Heads the Expenditure plan's second table (each scheme's provider, new or existing, Yes/No flags and source, on
+#: the row in step with its row in the first table); a workbook without it (finmodel 0.3.0 and earlier) has them
+#: in the first table.
+DETAILS_TABLE_LABEL = "Scheme details: provider, new or existing, Yes/No flags and source"
 PROTECTION_STATED_LABEL = "Protection of social care: amount stated (input)"
 CARE_ACT_LABEL = "Care Act amount (input)"
 CARERS_LABEL = "Carers amount (input)"

@@ -74,8 +74,13 @@ class FiveYearSheet:
         for key, name in (("before", "CCG outturn before QIPP"), ("after", "CCG outturn after QIPP"), ("system", "System gap")):
             chart.add_series({"name": name, "categories": [L.FIVE_YEAR, 3, 1, 3, Y],
                               "values": [L.FIVE_YEAR, rows[key], 1, rows[key], Y]})
-        chart.set_title({"name": "Five-year picture (£)"})
-        chart.set_y_axis({"num_format": '£#,##0,,"m"', "name": "£m", "name_font": {"size": 10}, "num_font": {"size": 10}})
+        # every text of the chart sized here, not left to the spreadsheet's defaults: on a sheet printed at 87%,
+        # 10 pt prints at 8.7 pt (tests/report/test_print.py measures chart text, turned text included)
+        chart.set_title({"name": "Five-year picture (£)", "name_font": {"size": 12, "bold": True}})
+        # the years along the foot of the plot, not across the lines where they cross £0
+        chart.set_x_axis({"num_font": {"size": 10}, "label_position": "low"})
+        chart.set_y_axis({"num_format": '£#,##0,,"m"', "name": "£ million", "name_font": {"size": 10},
+                          "num_font": {"size": 10}})
         self.place_chart(ws, r + 4, 0, chart, {"x_scale": 1.5})
         self.finish(ws, 4, 1, widths=[56] + [14] * Y)
 

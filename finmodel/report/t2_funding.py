@@ -6,8 +6,9 @@ from finmodel.plan import STREAM_LABELS, Stream
 from finmodel.report import t2_common as L
 from finmodel.report.t2_base import _name_year
 from finmodel.report.t2_common import Key
+from finmodel.report.t2_labels import is_choice, label_of, labels
 from finmodel.report.t2_units import K_UNIT, to_k
-from finmodel.report.xlsx_match import sum_exact, text_literal
+from finmodel.report.xlsx_match import sum_exact
 from finmodel.report.xlsx_utils import (
     add_list_validation, cell_ref, define_name, range_ref, write_formula, write_input_number, write_text,
 )
@@ -29,13 +30,13 @@ class FundingSheet:
         for i, row, c in rows:
             self.text_in(ws, row, 0, c.year if c else None)
             self.text_in(ws, row, 1, c.organisation if c else None)
-            self.text_in(ws, row, 2, c.stream.value if c else None)
+            self.text_in(ws, row, 2, label_of("stream", c.stream) if c else None, wrap=True)
             self.num_in(ws, row, 3, to_k(c.amount) if c else None, s.input_k)
             self.text_in(ws, row, 4, c.source if c else None, wrap=True)
             if c:
                 self.record(["contributions", i, "amount"], L.FUNDING, row, 3)
         add_list_validation(ws, first, 0, last, self.years)
-        add_list_validation(ws, first, 2, last, [x.value for x in Stream])
+        add_list_validation(ws, first, 2, last, labels("stream"))
         yr_rng = range_ref(first, 0, last, 0)
         org_rng = range_ref(first, 1, last, 1)
         st_rng = range_ref(first, 2, last, 2)
@@ -52,10 +53,11 @@ class FundingSheet:
         stream_rows = {}
         self.fund_stream_cells = {}
         for stream in Stream:
-            write_text(ws, r, 0, STREAM_LABELS[stream], s.text)  # the words; the code is in the formula
+            write_text(ws, r, 0, STREAM_LABELS[stream], s.text)
             k = list(Stream).index(stream)
+            is_stream = is_choice(st_rng, "stream", stream)  # the label, or the code an older workbook holds
             for y in range(self.Y):
-                f = "=" + sum_exact(amt_rng, (yr_rng, cell_ref(year_hdr, 2 + y)), (st_rng, text_literal(stream.value)))
+                f = "=" + sum_exact(amt_rng, (yr_rng, cell_ref(year_hdr, 2 + y)), tests=(is_stream,))
                 write_formula(ws, r, 2 + y, f, to_k(pool.by_year_stream_gbp[0, y, k]), s.calc_k)
             stream_rows[stream] = r
             for y in range(self.Y):
@@ -121,7 +123,8 @@ class FundingSheet:
             chart.set_title({"name": "Pool by stream and year (£000)"})
             chart.set_y_axis({"num_format": "#,##0"})
             self.place_chart(ws, r + 1, 0, chart, {"x_scale": 1.4, "y_scale": 1.2})  # below the tables, inside the page
-        self.finish(ws, hdr + 1, 0, hdr + 1, widths=[20, 26, 14, 12, 30] + [12] * max(0, 2 + self.Y - 5))
+        # the stream column wraps its label ("NHS transfer to social care (s256)") in two lines
+        self.finish(ws, hdr + 1, 0, hdr + 1, widths=[20, 26, 20, 12, 30] + [12] * max(0, 2 + self.Y - 5))
 
     def minimum_cell(self, ws, row: int, col: int, label: str, cached_k: float) -> None:
         """The minimum of year ``label`` (£000): by organisation, the sum of its Assumptions inputs (£); derived, a value."""
@@ -165,7 +168,8 @@ class FundingSheet:
             by = (org_rng, f"$A${r + 1}")
             y14, y15 = (yr_rng, cell_ref(org_hdr, c14)), (yr_rng, cell_ref(org_hdr, c15))
             write_formula(ws, r, 2, "=" + sum_exact(amt_rng, y14, by), to_k(v14), s.calc_k)
-            add = "+".join(sum_exact(amt_rng, y15, by, (st_rng, text_literal(a.value))) for a in sorted(additional, key=lambda a: a.value))
+            add = "+".join(sum_exact(amt_rng, y15, by, tests=(is_choice(st_rng, "stream", a),))
+                           for a in sorted(additional, key=lambda a: a.value))
             write_formula(ws, r, 4, f"={add}", to_k(extra), s.calc_k)
             write_formula(ws, r, 5, "=" + sum_exact(amt_rng, y15, by), to_k(total), s.calc_k)
             if org in own_minimum:

@@ -8,6 +8,7 @@ from finmodel.model import SHORTFALL_PARTS
 from finmodel.report import t2_common as L
 from finmodel.report.t2_base import PART_LABELS, PENNY, _f, _yn
 from finmodel.report.t2_common import Key
+from finmodel.report.t2_labels import label_of, labels
 from finmodel.report.xlsx_utils import (
     add_list_validation, cell_ref, define_name, range_ref, write_formula, write_input_number, write_text,
 )
@@ -33,7 +34,7 @@ class RiskShareSheet:
             row = first + i
             p = partners[i] if i < P else None
             self.text_in(ws, row, 0, p.name if p else None)
-            self.text_in(ws, row, 1, p.kind if p else None)
+            self.text_in(ws, row, 1, label_of("kind", p.kind) if p else None)
             if p is not None and isinstance(p.share_pct, dict):
                 self.text_in(ws, row, 2, L.SHARE_BY_YEAR)  # the profile is entered in the share rows below
             else:
@@ -46,7 +47,7 @@ class RiskShareSheet:
                     self.record(["partners", i, "share_pct"], L.RISK, row, 2)
                 if p.cap is not None:
                     self.record(["partners", i, "cap"], L.RISK, row, 3)
-        add_list_validation(ws, first, 1, first + P + spare - 1, ["ccg", "council", "acute_trust", "other"])
+        add_list_validation(ws, first, 1, first + P + spare - 1, labels("kind"))
         add_list_validation(ws, first, 4, first + P + spare - 1, ["Yes", "No"])
         r = first + P + spare
         write_text(ws, r, 0, L.TOTALS_LABEL, s.section)
@@ -219,7 +220,9 @@ class RiskShareSheet:
                           + [(gap_row, "Unfunded gap")]):
             chart.add_series({"name": name, "categories": [L.RISK, hdr_row, c0, hdr_row, c0 + Y - 1],
                               "values": [L.RISK, row, c0, row, c0 + Y - 1]})
-        chart.set_title({"name": "Who pays the shortfall, by year (£)"})
+        # every text of the chart sized here (10 pt prints at 8.4 pt on this sheet), not left to the defaults
+        chart.set_title({"name": "Who pays the shortfall, by year (£)", "name_font": {"size": 12, "bold": True}})
+        chart.set_x_axis({"num_font": {"size": 10}, "label_position": "low"})
         chart.set_y_axis({"num_format": "£#,##0", "name": "£", "name_font": {"size": 10}, "num_font": {"size": 10}})
         self.place_chart(ws, r, 0, chart, {"x_scale": 1.3, "y_scale": 1.2})  # below the tables, inside the page
         self.finish(ws, 0, 1, widths=widths)

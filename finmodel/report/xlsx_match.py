@@ -26,15 +26,17 @@ def text_literal(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def sum_exact(sum_range: str, *criteria: tuple[str, str]) -> str:
+def sum_exact(sum_range: str, *criteria: tuple[str, str], tests: tuple[str, ...] = ()) -> str:
     """The sum of ``sum_range`` over the rows where every ``(range, value)`` pair matches exactly.
 
-    ``value`` is a cell reference or a :func:`text_literal`; no ``=`` is prepended.
+    ``value`` is a cell reference or a :func:`text_literal`; no ``=`` is prepended.  ``tests`` are
+    further 0/1 terms over ranges of the same size (such as
+    :func:`finmodel.report.t2_labels.is_choice`), multiplied in.
     """
-    if not criteria:
+    if not criteria and not tests:
         raise ValueError("sum_exact needs at least one (range, value) criterion")
-    tests = ",".join(f"--EXACT({rng},{value})" for rng, value in criteria)
-    return f"SUMPRODUCT({tests},{sum_range})"
+    terms = ",".join([f"--EXACT({rng},{value})" for rng, value in criteria] + list(tests))
+    return f"SUMPRODUCT({terms},{sum_range})"
 
 
 def lookup_exact(result_range: str, key_range: str, key: str, missing: str = '""') -> str:

@@ -61,23 +61,35 @@ def _row_of(ws, label: str, col: int = 1) -> int:
     return next(r for r in range(1, ws.max_row + 1) if ws.cell(r, col).value == label)
 
 
+def scheme_cells(ws, row: int) -> dict[str, tuple[int, int]]:
+    """header -> (row, column) of a scheme's cells, whose row in the first table is ``row``: the provider, flags
+    and source are in the second table (headed L.DETAILS_TABLE_LABEL), on the row in step with it."""
+    hdr = _row_of(ws, L.EXPENDITURE_HEADER)
+    second = _row_of(ws, L.DETAILS_TABLE_LABEL) + 1
+    out = {ws.cell(second, c).value: (row + second - hdr, c) for c in range(3, ws.max_column + 1) if ws.cell(second, c).value}
+    out.update({ws.cell(hdr, c).value: (row, c) for c in range(1, ws.max_column + 1) if ws.cell(hdr, c).value})
+    return out
+
+
 def test_edited_workbook_imports_with_the_edits(books, tmp_path):
     wb = load_workbook(books["luton"])
     fund = wb[L.FUNDING]
-    assert fund["C5"].value == "nhs_transfer_s256"
+    assert fund["C5"].value == "NHS transfer to social care (s256)"  # the label, not the code nhs_transfer_s256
     fund["D5"] = 4_500  # change an amount (£000)
     exp = wb[L.EXPENDITURE]
     row = 5 + len(load_plan(INPUTS / "luton.toml").schemes)  # first spare row
     assert exp.cell(row, 1).value is None
-    values = ["L9", "Falls prevention", "community_health", "joint", 40, None, "Community provider", "ccg_minimum",
-              "new", "Yes", "No", "Yes", None, 250]  # spend in £000
-    for col, v in enumerate(values, start=1):
-        if v is not None:
-            exp.cell(row, col, v)
-    exp.cell(row, 12 + 5 + 2, "assumption: added in the workbook")  # source column after the total
+    cells = scheme_cells(exp, row)
+    typed = {"Scheme ID": "L9", "Scheme name": "Falls prevention", "Area of spend": "Community health",
+             "Commissioner": "Joint", "% NHS (joint)": 40, "Provider": "Community provider",
+             "Funding stream": "CCG minimum contribution", "New / existing": "New", "Recurrent": "Yes",
+             "Protects social care": "No", "NHS out-of-hospital": "Yes", "Spend 2015/16 (£000)": 250,
+             "Source": "assumption: added in the workbook"}
+    for header, v in typed.items():
+        exp.cell(*cells[header], v)
     ben = wb[L.BENEFITS]
     ben.cell(row, 1, "L9")
-    ben.cell(row, 3, "emergency_admissions")
+    ben.cell(row, 3, "Emergency admissions")
     ben.cell(row, 5, 90)  # £000
     edited = tmp_path / "edited.xlsx"
     wb.save(edited)
@@ -88,7 +100,8 @@ def test_edited_workbook_imports_with_the_edits(books, tmp_path):
     assert (new.id, new.name, new.commissioner.value, new.nhs_share_pct) == ("L9", "Falls prevention", "joint", 40)
     assert new.spend == {"2015/16": 250_000} and new.benefits == {"2015/16": 90_000}
     assert new.recurrent and not new.protects_social_care and new.nhs_out_of_hospital
-    assert new.benefit_activity.value == "emergency_admissions"
+    assert (new.area_of_spend.value, new.funding_stream.value, new.status) == ("community_health", "ccg_minimum", "new")
+    assert new.benefit_activity.value == "emergency_admissions" and new.source == "assumption: added in the workbook"
     assert len(plan.schemes) == len(load_plan(INPUTS / "luton.toml").schemes) + 1
 
 
@@ -122,13 +135,17 @@ def test_non_number_names_sheet_cell_and_value(books, tmp_path):
 
 def test_invalid_choice_names_sheet_cell_and_value(books, tmp_path):
     path = _broken(books, tmp_path, L.EXPENDITURE, "C6", "space_travel")
-    with pytest.raises(ValueError, match=r"sheet 'Expenditure plan' cell C6 value 'space_travel'"):
+    with pytest.raises(ValueError, match=r"sheet 'Expenditure plan' cell C6 value 'space_travel': area of spend not recognised; "
+                       r"choose one of: Social care; Community health; "):
         import_template2(path)
 
 
 def test_bad_flag_and_unknown_benefit_scheme(books, tmp_path):
-    with pytest.raises(ValueError, match=r"cell J5 value 'maybe': expected Yes or No"):
-        import_template2(_broken(books, tmp_path, L.EXPENDITURE, "J5", "maybe"))
+    ws = load_workbook(books["central_bedfordshire"])[L.EXPENDITURE]
+    row, col = scheme_cells(ws, 5)["Recurrent"]  # in the second table
+    coord = f"{ws.cell(row, col).column_letter}{row}"
+    with pytest.raises(ValueError, match=rf"cell {coord} value 'maybe': expected Yes or No"):
+        import_template2(_broken(books, tmp_path, L.EXPENDITURE, coord, "maybe"))
     with pytest.raises(ValueError, match=r"sheet 'Benefits plan' cell A6 value 'ZZ9'"):
         import_template2(_broken(books, tmp_path, L.BENEFITS, "A6", "ZZ9"))
 

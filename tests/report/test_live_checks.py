@@ -83,7 +83,8 @@ def edit_pool_over(wb) -> None:
     # 2015/16 NHS Luton CCG ccg_minimum line 7600 -> 7700 (£000): £100,000 more pooled than planned -> sources = uses
     # Amber ("2015/16 £100,000 unallocated"); the minimum is still met (Green).
     fund = wb[L.FUNDING]
-    row = next(r for r in range(5, 40) if (fund.cell(r, 1).value, fund.cell(r, 3).value) == ("2015/16", "ccg_minimum"))
+    row = next(r for r in range(5, 40) if (fund.cell(r, 1).value, fund.cell(r, 3).value)
+               == ("2015/16", "CCG minimum contribution"))
     fund.cell(row, 4, 7700)
     # protection amount 0 -> Red ("No amount")
     exp = wb[L.EXPENDITURE]

@@ -86,8 +86,10 @@ def test_every_sheet_protected_without_password(luton_wb):
 
 
 def test_drop_downs(luton_wb):
-    lists = {str(dv.sqref)[0]: dv.formula1 for dv in luton_wb[L.EXPENDITURE].data_validations.dataValidation}
-    assert "social_care" in lists["C"] and "joint" in lists["D"] and "ccg_reablement" in lists["H"]
+    lists = {str(dv.sqref).split(":")[0]: dv.formula1 for dv in luton_wb[L.EXPENDITURE].data_validations.dataValidation}
+    # plain labels, as a finance lead reads them; the codes (social_care, joint, ccg_reablement) only in the plan file
+    assert lists["C5"] == '"Social care,Community health,Acute,Primary care,Mental health,Other"'
+    assert lists["D5"] == '"Council,CCG,Joint"' and "CCG reablement" in lists["G5"] and "ccg_" not in lists["G5"]
     assert luton_wb[L.FUNDING].data_validations.dataValidation
 
 
@@ -144,7 +146,8 @@ def test_formula_injection_is_text(tmp_path):
     path = write_template2(result, tmp_path / "evil.xlsx")
     ws = load_workbook(path)[L.EXPENDITURE]
     assert ws["B5"].value == evil and ws["B5"].data_type == "s"
-    assert ws["G5"].value == "+1-2" and ws["G5"].data_type == "s"
+    provider = ws.cell(next(r for r in range(1, ws.max_row) if ws.cell(r, 1).value == L.DETAILS_TABLE_LABEL) + 2, 3)
+    assert provider.value == "+1-2" and provider.data_type == "s"  # the second table's first scheme
 
 
 @pytest.mark.libreoffice

@@ -97,7 +97,8 @@ def test_protection_share_of_pool_is_sensible_after_a_typed_edit(books, tmp_path
     """The reported symptom: typing the NHS template's £000 figure must not make protection '150.5% of pool'."""
     wb = load_workbook(books["luton"])
     fund = wb[L.FUNDING]
-    row = next(r for r in range(5, fund.max_row) if (fund.cell(r, 1).value, fund.cell(r, 3).value) == ("2015/16", "ccg_minimum"))
+    row = next(r for r in range(5, fund.max_row) if (fund.cell(r, 1).value, fund.cell(r, 3).value)
+               == ("2015/16", "CCG minimum contribution"))
     assert fund.cell(row, 4).value == 7600
     fund.cell(row, 4, 7800)  # £7.8m, as the header asks
     path = tmp_path / "edited.xlsx"
