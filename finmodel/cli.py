@@ -240,7 +240,7 @@ def cmd_sweep(args: argparse.Namespace, console: Console) -> int:
         return _fail(exc, EXIT_BAD_INPUT)
     except ValueError as exc:
         return _fail(f"sweep not run: {exc}", EXIT_BAD_INPUT)
-    written = result.write(out, force=args.force)
+    written = result.write(out, force=args.force, charts=not args.no_charts)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2, allow_nan=False))
         return 0
@@ -412,6 +412,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scheduler", help="Dask scheduler address; default: a local cluster")
     p.add_argument("--force", action="store_true", help="replace the --out folder even if finmodel did not write it")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None, help="progress bar (default: on for n >= 100,000)")
+    p.add_argument("--no-charts", action="store_true",
+                   help="do not draw tornado.png and shortfall_histogram.png (saves about a second: matplotlib is not loaded)")
     p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser("new", help="write a skeleton plan to start from",

@@ -91,3 +91,13 @@ def test_an_lhs_sweep_imports_only_what_it_uses(tmp_path):
     for heavy in ("scipy.stats", "scipy.optimize", "pandas", "pyarrow", "matplotlib.pyplot"):
         found = sorted(m for m in full if m == heavy or m.startswith(heavy + "."))
         assert not found, f"an LHS sweep imported {found[:3]}...; import {heavy} where it is used"
+
+
+def test_a_sweep_without_charts_loads_no_matplotlib_and_draws_none(tmp_path):
+    """``--no-charts``: the same tables and summary, no PNG, and matplotlib (about a second) never imported."""
+    out = _importtime(["-m", "finmodel.cli", "sweep", str(LUTON), "--method", "lhs", "-n", "2000", "--seed", "1",
+                       "--no-charts", "--out", str(tmp_path / "sw")], tmp_path)
+    assert "matplotlib" not in imported(out.stderr)
+    names = {p.name for p in (tmp_path / "sw").iterdir()}
+    assert {"summary.json", "outputs.csv", "tornado.csv", "break_even.csv"} <= names
+    assert not {n for n in names if n.endswith(".png")}

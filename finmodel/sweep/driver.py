@@ -270,8 +270,8 @@ class SweepResult:
             rows.append(row)
         return rows
 
-    def write(self, out_dir: str | Path, force: bool = False) -> Path:
-        """Write summary.json, CSV tables and PNG charts into ``out_dir``, whole or not at all.
+    def write(self, out_dir: str | Path, force: bool = False, charts: bool = True) -> Path:
+        """Write summary.json, CSV tables and (unless ``charts=False``) PNG charts into ``out_dir``, whole or not at all.
 
         Everything goes to a temporary directory beside ``out_dir`` that is then
         renamed into place (an existing ``out_dir`` is replaced only once the new
@@ -279,9 +279,9 @@ class SweepResult:
         :func:`finmodel.atomic.write_dir_atomically`).  A NaN or infinite figure raises
         :class:`~finmodel.errors.NumericFault` before anything is written.
         """
-        from finmodel.sweep import charts
-
         self.check_finite()
+        if charts:
+            from finmodel.sweep import charts as pngs  # matplotlib: about a second of a sweep's start-up
 
         def fill(tmp: Path) -> None:
             (tmp / "summary.json").write_text(json.dumps(self.to_dict(), indent=2, allow_nan=False) + "\n")
@@ -289,11 +289,12 @@ class SweepResult:
                 _write_csv(tmp / "outputs.csv", self.summary_rows())
             if self.tornado:
                 _write_csv(tmp / "tornado.csv", self.tornado)
-                charts.tornado_chart(self.tornado, tmp / "tornado.png", title=f"{self.scenario}: swing of total shortfall")
+            if self.tornado and charts:
+                pngs.tornado_chart(self.tornado, tmp / "tornado.png", title=f"{self.scenario}: swing of total shortfall")
             if self.break_even:
                 _write_csv(tmp / "break_even.csv", [self.break_even])
-            if self.summaries is not None and "shortfall_total_gbp" in self.summaries.names:
-                charts.histogram_chart(self.summaries["shortfall_total_gbp"], tmp / "shortfall_histogram.png",
+            if charts and self.summaries is not None and "shortfall_total_gbp" in self.summaries.names:
+                pngs.histogram_chart(self.summaries["shortfall_total_gbp"], tmp / "shortfall_histogram.png",
                                        title=f"{self.scenario}: total shortfall, {self.n:,} scenarios ({self.method})")
 
         return write_dir_atomically(Path(out_dir), fill, force=force)
