@@ -33,7 +33,7 @@ from typing import Any
 from finmodel.plan import PlanError, plan_from_dict
 from finmodel.report import t2_common as L
 from finmodel.report.t2_common import held_on, parse_path, plan_field_path, set_path
-from finmodel.report.t2_labels import code_of, refusal
+from finmodel.report.t2_labels import choice_at, code_of, refusal
 from finmodel.report.t2_units import UNITS_LABEL, UNITS_VALUE, from_k
 from finmodel.report.plan_toml import plan_to_toml
 from finmodel.report.xlsx_read import read_workbook
@@ -204,7 +204,16 @@ class _Reader:
             if held_on(tokens) != L.HELD_HERE:
                 self.fail(ws, row, c_held, held, f"this input is held on the {held_on(tokens)!r} sheet; change it there")
             kind = self.label(ws, row, c_type) or "text"
-            value = self.assumption_value(ws, row, kind, c_value, c_type)
+            field = choice_at(tokens)
+            if field is not None and kind in ("choice", "text"):
+                # a coded input: its label, or the code that a workbook of finmodel 0.3.0 holds (type "text")
+                value = self.choice(ws, row, c_value, field)
+                value = _SKIP if value is None else value
+            elif kind == "choice":
+                self.fail(ws, row, c_type, kind, f"{path_text} holds no choice of words; its type is one of "
+                          "text, number, integer, boolean, date, list, table")
+            else:
+                value = self.assumption_value(ws, row, kind, c_value, c_type)
             if value is _SKIP:
                 continue
             set_path(data, tokens, value)
@@ -255,7 +264,7 @@ class _Reader:
                 return date.fromisoformat(str(v).strip())
             except ValueError:
                 self.fail(ws, row, col, v, "expected a date like 2014-08-01")
-        self.fail(ws, row, type_col, kind, "unknown type (text, number, integer, boolean, date, list, table)")
+        self.fail(ws, row, type_col, kind, "unknown type (text, number, integer, boolean, date, list, table, choice)")
 
     def funding(self, data: dict, years: list[str]) -> None:
         ws = self.sheet(L.FUNDING)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from finmodel.plan import MONEY_UNIT_FACTORS, Plan
-from finmodel.report.t2_labels import CHOICES
+from finmodel.report.t2_labels import CHOICES, choice_at
 
 #: Fields that hold money (in £ inside finmodel, in the plan's unit in its file).
 MONEY_FIELDS = frozenset({
@@ -72,17 +72,22 @@ def plan_changes(old: Plan, new: Plan) -> list[Change]:
     return changes
 
 
-def _coded(path: str, field: str) -> bool:
-    """Whether ``field`` at ``path`` holds a code the workbook shows as a label (a QIPP line's kind does not)."""
-    return field in CHOICES and (field != "kind" or path.startswith("partners["))
+def _choice(path: str) -> str | None:
+    """The CHOICES entry of the coded input at ``path`` (shown as a label on the workbook), or None.
+
+    The identities in brackets are left out, so ``qipp.cohorts[Cluster 1].lines[0].kind`` is a QIPP line's
+    kind, not a partner's.
+    """
+    return choice_at(re.sub(r"\[[^\]]*\]", "", path).split("."))
 
 
 def in_plan_units(change: Change, plan: Plan) -> tuple[Any, Any, str]:
     """(old, new, unit) with money in the plan file's unit, and a coded input (area of spend, funding stream,
     ...) in the words the workbook shows, as the finance lead picked it."""
     field = re.split(r"[.\[]", change.path)[-1]
-    if _coded(change.path, field):
-        words = CHOICES[field].labels
+    choice = _choice(change.path)
+    if choice is not None:
+        words = CHOICES[choice].labels
         return words.get(change.old, change.old), words.get(change.new, change.new), ""
     parts = [p for p in re.split(r"\.", re.sub(r"\[[^\]]*\]", "", change.path)) if not _YEAR.match(p)]
     money = bool(parts) and parts[-1] in MONEY_FIELDS and not field.endswith("_gbp")

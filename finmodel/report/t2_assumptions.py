@@ -18,8 +18,11 @@ from finmodel.plan import Plan
 from finmodel.report import t2_common as L
 from finmodel.report.plan_diff import MONEY_FIELDS
 from finmodel.report.t2_common import Key, format_path, held_on
+from finmodel.report.t2_labels import CHOICES, choice_at, label_of, labels
 from finmodel.report.t2_units import gbp_ref
-from finmodel.report.xlsx_utils import cell_ref, write_formula, write_input_number, write_text
+from finmodel.report.xlsx_utils import (
+    add_list_validation, cell_ref, range_ref, write_formula, write_input_number, write_text,
+)
 
 #: Mapping fields whose keys are not financial years.
 NON_YEAR_MAPS = {"overrides_pct", "metrics_actual", "assumptions"}
@@ -119,6 +122,13 @@ SECTION_LABELS = {
 _WORDS = {"nhs": "NHS", "ccg": "CCG", "ccgs": "CCGs", "hwb": "HWB", "qipp": "QIPP", "p4p": "P4P", "nel": "non-elective",
           "asc": "adult social care", "ons": "ONS", "dfg": "DFG", "ea": "EA", "ae": "A&E", "gbp": "(£)", "pct": "(%)",
           "pa": "a year", "pp": "percentage points", "pm": "a month", "s256": "(s256)", "apr": "April"}
+#: Hidden column of the Assumptions sheet holding the drop-down lists of its coded inputs: a list kept in cells, not
+#: typed into the validation, because Excel refuses an inline list with a comma or over 255 characters (the
+#: national conditions' titles are both).
+LISTS_COL = 8
+LISTS_HEADER = "Drop-down lists"
+#: Value type (hidden Type column) of a coded input shown as a label.
+CHOICE_TYPE = "choice"
 #: Header of the Assumptions sheet's plain-label column (what a person reads; the path is a hidden machine column).
 INPUT_HEADER = "Input"
 SAME_SOURCE = "as above"
@@ -148,13 +158,15 @@ def plain_label(plan: Plan, tokens: list[Any]) -> str:
     """
     parts: list[str] = []
     node: Any = getattr(plan, tokens[0], None)
-    for tok in tokens[1:]:
+    for before, tok in zip(tokens, tokens[1:]):
         if isinstance(tok, int):
             item = node[tok] if isinstance(node, list) and tok < len(node) else None
             parts.append(_item_name(item, tok) if isinstance(item, BaseModel) else f"no. {tok + 1}")
             node = item
         elif isinstance(tok, Key):
-            parts.append(str(tok))
+            # a share override is keyed by a funding stream's code: shown as the stream's name
+            stream = before == "overrides_pct" and str(tok) in CHOICES["stream"].labels
+            parts.append(label_of("stream", str(tok)) if stream else str(tok))
             node = node.get(str(tok)) if isinstance(node, dict) else None
         else:
             parts.append(plain_words(tok))
@@ -202,6 +214,7 @@ class AssumptionsSheet:
         # A-E what a person reads; F-H machine columns that import-template2 reads (hidden)
         self.header(ws, 3, [INPUT_HEADER, "Value", "Unit", "Source", "Change it on", L.ASSUMPTIONS_HEADER, "Held on", "Type"])
         previous_source = None
+        choice_rows: dict[str, list[int]] = {}  # CHOICES entry -> rows of its coded inputs, for the drop-downs
         for row, item in self.a_layout:
             if isinstance(item, str):
                 write_text(ws, row, 0, item, s.title_small)
@@ -215,7 +228,15 @@ class AssumptionsSheet:
             where = held_on(tokens)
             if where == L.HELD_HERE:
                 kind = _value_type(value)
-                if value is None:
+                field = choice_at(tokens)
+                if field is not None:  # a coded input: its label, with a drop-down of the labels
+                    kind = CHOICE_TYPE
+                    choice_rows.setdefault(field, []).append(row)
+                    if value is None:
+                        ws.write_blank(row, 1, None, s.wrap_input)
+                    else:
+                        self.write_wrapped(ws, row, 1, label_of(field, value), s.wrap_input)
+                elif value is None:
                     kind = "text" if unit == "text" else "number"
                     ws.write_blank(row, 1, None, s.input_general)
                 elif isinstance(value, bool):
@@ -250,10 +271,25 @@ class AssumptionsSheet:
             shown = SAME_SOURCE if source and source == previous_source else source
             self.write_wrapped(ws, row, 3, shown)
             previous_source = source
+        self.choice_lists(ws, choice_rows)
         last = self.a_layout[-1][0] if self.a_layout else 3
         ws.autofilter(3, 0, last, 7)
         ws.outline_settings(True, False, True, False)  # the + buttons sit above the folded rows
-        for col in (5, 6, 7):
+        for col in (5, 6, 7, LISTS_COL):
             ws.set_column(col, col, 24, None, {"hidden": True})
         self.finish(ws, 4, 1, 4, widths=[38, 14, 9, 52, 17])
 
+
+    def choice_lists(self, ws, choice_rows: dict[str, list[int]]) -> None:
+        """The labels of each coded input on the sheet, one block a choice down the hidden lists column, and the
+        drop-down of each coded cell pointing at its block."""
+        write_text(ws, 3, LISTS_COL, LISTS_HEADER, self.s.header)
+        row = 4
+        for field, rows in choice_rows.items():
+            words = labels(field)
+            for i, word in enumerate(words):
+                write_text(ws, row + i, LISTS_COL, word, self.s.text)
+            source = "=" + range_ref(row, LISTS_COL, row + len(words) - 1, LISTS_COL)
+            for r in rows:
+                add_list_validation(ws, r, 1, r, source)
+            row += len(words)

@@ -16,7 +16,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from finmodel.plan import STREAM_LABELS, AreaOfSpend, Commissioner
+from finmodel.national_conditions import CONDITIONS, STATUS_WORDS
+from finmodel.plan import STREAM_LABELS, ActivityKind, AreaOfSpend, Commissioner
 from finmodel.report.xlsx_match import text_literal
 
 AREA_LABELS = {
@@ -33,6 +34,21 @@ COMMISSIONER_LABELS = {Commissioner.council: "Council", Commissioner.ccg: "CCG",
 STATUS_LABELS = {"new": "New", "existing": "Existing"}
 #: A partner's kind (the Contingency and risk share sheet); import reads the label or the code.
 PARTNER_KIND_LABELS = {"ccg": "CCG", "council": "Council", "acute_trust": "Acute trust", "other": "Other"}
+# The coded inputs of the Assumptions sheet (import reads the label or the code).
+MINIMUM_METHOD_LABELS = {"stated": "Stated per year", "derived": "Derived from national totals",
+                         "by_organisation": "Each organisation's own allocation"}
+QIPP_LINE_KIND_LABELS = {
+    ActivityKind.emergency_admissions: "Emergency admissions",
+    ActivityKind.ae_attendances: "A&E attendances",
+    ActivityKind.outpatient_first: "First outpatient appointments",
+    ActivityKind.outpatient_follow_up: "Follow-up outpatient appointments",
+}
+P4P_DESIGN_LABELS = {"revised": "Revised design", "original": "Original design"}
+CONTINGENCY_BASIS_LABELS = {"p4p_unreleased": "P4P money not released", "p4p_sum": "The whole P4P sum",
+                            "stated": "Stated per year", "none": "No contingency"}
+SHARE_BASIS_LABELS = {"fixed": "Fixed shares", "pro_rata": "Pro rata to what each partner commissions"}
+#: A stated condition's status: "Met", "Partly met", "Not met" (capitalised, so that no cell shows the bare code).
+CONDITION_STATUS_LABELS = {code: words.capitalize() for code, words in STATUS_WORDS.items()}
 
 
 @dataclass(frozen=True)
@@ -56,7 +72,45 @@ CHOICES = {
     "status": Choice("new or existing", STATUS_LABELS),
     "benefit_activity": Choice("benefit activity", ACTIVITY_LABELS),
     "kind": Choice("kind of partner", PARTNER_KIND_LABELS),
+    "minimum_pool_method": Choice("minimum pool method", MINIMUM_METHOD_LABELS),
+    "qipp_line_kind": Choice("kind of activity line", _by_code(QIPP_LINE_KIND_LABELS)),
+    "p4p_design": Choice("P4P design", P4P_DESIGN_LABELS),
+    "contingency_basis": Choice("contingency basis", CONTINGENCY_BASIS_LABELS),
+    "share_basis": Choice("share basis", SHARE_BASIS_LABELS),
+    "national_condition": Choice("national condition", dict(CONDITIONS)),
+    "condition_status": Choice("condition status", CONDITION_STATUS_LABELS),
 }
+
+#: Where each coded input sits in a plan: its path with list positions and keys left out -> its CHOICES entry.
+#: The field name alone is not enough: a QIPP line's ``kind`` and a partner's ``kind`` are different choices.
+CHOICE_AT = {
+    "contributions.stream": "stream",
+    "minimum_pool.method": "minimum_pool_method",
+    "minimum_pool.by_organisation.stream": "stream",
+    "schemes.area_of_spend": "area_of_spend",
+    "schemes.commissioner": "commissioner",
+    "schemes.funding_stream": "funding_stream",
+    "schemes.status": "status",
+    "schemes.benefit_activity": "benefit_activity",
+    "partners.kind": "kind",
+    "qipp.cohorts.lines.kind": "qipp_line_kind",
+    "p4p.design": "p4p_design",
+    "risk_share.contingency_basis": "contingency_basis",
+    "risk_share.share_basis": "share_basis",
+    "national_conditions.condition": "national_condition",
+    "national_conditions.status": "condition_status",
+}
+
+
+def choice_at(tokens: list) -> str | None:
+    """The CHOICES entry of the input at ``tokens`` (a path's parts), or None where it holds no code.
+
+    Only attribute names count: list positions (ints) and mapping keys (``t2_common.Key``, a str subclass)
+    are left out, so ``qipp.cohorts[0].lines[1].kind`` is looked up as ``qipp.cohorts.lines.kind``.
+    """
+    names = [t for t in tokens if type(t) is str]
+    return CHOICE_AT.get(".".join(names))
+
 
 _CONTROL = re.compile(r"[\x00-\x1f]")
 _SPACES = re.compile(r" +")

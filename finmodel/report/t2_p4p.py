@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from finmodel.report import t2_common as L
 from finmodel.report.t2_base import _f, _yn
+from finmodel.report.t2_labels import label_of
 from finmodel.report.xlsx_utils import (
     add_list_validation, cell_ref, define_name, range_ref, write_formula, write_input_number, write_text,
 )
@@ -69,7 +70,7 @@ class P4PSheet:
             write_input_number(ws, r + 3, 1, _f(out.p4p_to_acute_gbp[0]), s.calc)
             write_text(ws, r + 4, 0, "Not released: NHS out-of-hospital services (£, model)", s.text)
             write_input_number(ws, r + 4, 1, _f(out.p4p_to_out_of_hospital_gbp[0]), s.calc)
-            self.write_wrapped(ws, r + 5, 0, f"Design: {p.design}; year {p.year}; credible case claimed: {_yn(p.credible_case_claimed)}", s.note)
+            self.write_wrapped(ws, r + 5, 0, f"Design: {label_of('p4p_design', p.design)}; year {p.year}; credible case claimed: {_yn(p.credible_case_claimed)}", s.note)
             if p.design == "original":  # the 70% rule (docs/SOURCES.md §5)
                 overall = float(out.metrics_overall_frac[0])
                 write_text(ws, r + 6, 0, "Metrics achieved, share of plan (model)", s.text)

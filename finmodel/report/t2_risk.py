@@ -54,8 +54,8 @@ class RiskShareSheet:
         write_formula(ws, r, 2, f"=SUM({range_ref(first, 2, r - 1, 2, False)})",
                       float(sum(p.share_pct for p in partners if isinstance(p.share_pct, (int, float)))), s.calc_pp)
         write_text(ws, r, 1, "Shares total", s.text)
-        basis = rs.share_basis if rs else "fixed"
-        cont_words = (rs.contingency_basis if rs else "none").replace("_", " ")
+        basis = label_of("share_basis", rs.share_basis if rs else "fixed")
+        cont_words = label_of("contingency_basis", rs.contingency_basis if rs else "none")
         self.write_wrapped(ws, r + 1, 0, f"Share basis: {basis}; contingency basis: {cont_words}; "
                                          f"underspend shared back: {_yn(rs.share_underspend) if rs else L.YES}", s.note)
         r += 3

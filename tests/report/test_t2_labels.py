@@ -185,3 +185,11 @@ def test_details_typed_for_a_scheme_not_given_in_the_first_table_are_refused(boo
     wb.save(path)
     with pytest.raises(ValueError, match=rf"sheet 'Expenditure plan' cell A{row} value None \(schemes\[10\]\.id\)"):
         import_template2(path)
+
+
+def test_the_notes_under_risk_share_and_p4p_name_their_choices_in_words(book):
+    wb = load_workbook(book)
+    notes = [c.value for name in (L.RISK, L.P4P) for row in wb[name].iter_rows() for c in row
+             if isinstance(c.value, str) and ("basis:" in c.value or c.value.startswith("Design:"))]
+    assert "Share basis: Fixed shares; contingency basis: P4P money not released; underspend shared back: Yes" in notes
+    assert any(n.startswith("Design: Revised design; year 2015/16") for n in notes)
