@@ -16,7 +16,6 @@ from finmodel.plan import Plan
 from finmodel.report import t2_common as L
 from finmodel.report.t2_assumptions import assumptions_layout, walk_plan
 from finmodel.report.t2_common import format_path
-from finmodel.report.t2_labels import ACTIVITY_LABELS, AREA_LABELS  # noqa: F401 (kept importable from here)
 from finmodel.report.xlsx_utils import (
     GBP_THOUSANDS_FORMAT, GBP_WHOLE_FORMAT, PRINT_MARGIN_IN, Styles, cell_ref, freeze_panes, protect_sheet, set_print,
     write_formula, write_input_number, write_text,

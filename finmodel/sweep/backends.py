@@ -9,8 +9,9 @@ Summaries of disjoint chunks merge.  Counts, min, max, threshold exceedances,
 histogram counts (hence percentiles), means and standard deviations are exact
 whatever the cut; the per-cell float sums behind the tail mean depend on the order
 of additions, so both backends fix it.  Every fixed block of rows (65,536) is
-added to the summary in one update (its per-cell partial sums formed on their own); the blocks of a *fold group* (``FOLD_GROUP_BLOCKS`` = 4
-consecutive blocks, 262,144 rows) are added in block order to a group summary;
+added to the summary in one update (its per-cell partial sums formed on their own);
+the blocks of a *fold group* (``FOLD_GROUP_BLOCKS`` = 4 consecutive blocks, 262,144
+rows) are added in block order to a group summary;
 the group summaries are merged in group order into the result.  Locally
 :class:`_BlockFold` does exactly that as the chunks arrive; on Dask each task is one
 whole group (:func:`summarise_group`), merged on its worker, so only one summary per

@@ -14,8 +14,6 @@ random inputs, with ties and signed zeros.
 
 from __future__ import annotations
 
-import numpy as np
-
 from finmodel.sweep.summary_loops import _jit
 
 __all__ = ["place_if_untied", "stratum_points"]
