@@ -17,12 +17,19 @@ Method (Iman & Conover 1982, with the usual Spearman-to-Pearson adjustment):
 3. Remove the sample correlation of S: with ``E = corr(S) = Q Q^T`` and
    ``R = P P^T`` (Cholesky), ``T = S Q^-T P^T`` has Pearson correlation R.
 4. Column j of the output is the sorted column j of the input placed in the
-   rank order of ``T[:, j]``.
+   rank order of ``T[:, j]`` (:func:`rank_order`: one float sort, no argsort).
 
-Cost: O(n d^2 + d n log n) time, a few ``(n, d)`` float arrays of memory.  No step
-calls BLAS (the score correlation and ``S M`` are column loops), so the result does
-not depend on BLAS threading and no BLAS thread pool competes with the sweep's worker
-threads.
+Only the inputs named in a correlation take part (:func:`correlated_columns`): a
+column whose target correlation with every other column is 0 is returned as it was,
+in its own random order, rather than reordered to cancel its chance correlation
+with the others (which for a Latin hypercube is already of order 1/n).  Before
+finmodel 0.4.0 every column was reordered; the samples of a run with correlations
+changed then (README, "Samples changed in 0.4.0").
+
+Cost: O(n k^2 + k n log n) time for the k correlated inputs, a few ``(n, k)`` float
+arrays of memory.  No step calls BLAS (the score correlation and ``S M`` are column
+loops), so the result does not depend on BLAS threading and no BLAS thread pool
+competes with the sweep's worker threads.
 Sweeps apply it within each fixed block of rows (see ``samplers``), so the
 result does not depend on the chunk size used to stream the scenarios.
 """
@@ -34,9 +41,7 @@ import warnings
 import numpy as np
 from scipy import special
 
-from finmodel.sweep.sampling_loops import place_if_untied
-
-__all__ = ["validate_correlation", "iman_conover", "correlation_matrix_from_pairs"]
+__all__ = ["validate_correlation", "iman_conover", "correlation_matrix_from_pairs", "correlated_columns", "rank_order"]
 
 
 def validate_correlation(corr, d: int | None = None, *, atol: float = 1e-10) -> np.ndarray:
@@ -162,55 +167,79 @@ def _times_matrix(st: np.ndarray, m: np.ndarray) -> np.ndarray:
     return tt
 
 
-def _place_in_rank_order(sorted_x: np.ndarray, t: np.ndarray, out: np.ndarray) -> None:
-    """``out[i] = sorted_x[rank of t[i]]``: the k-th smallest x goes where the k-th smallest t is.
+def rank_order(t: np.ndarray) -> np.ndarray:
+    """Row indices of ``t`` in ascending order of value; rows whose values agree to the top
+    ``52 - bit_length(n - 1)`` mantissa bits are ordered by row (ties included; every -0.0
+    comes before every 0.0).  ``t`` (finite) is overwritten.
 
-    The default (unstable) argsort gives the same order as a stable one when t has no
-    ties; t is a sum of continuous scores, so ties are all but impossible, but they are
-    checked for (in the compiled scatter, :func:`~finmodel.sweep.sampling_loops.place_if_untied`)
-    and a column with a tie is placed by the stable sort, which orders tied rows by position.
-    Writing through the order (``out[order] = sorted_x``) is the rank scatter and the gather
-    in one step.
+    One sort of floats instead of an argsort (numpy's float sort is about three times
+    faster than its argsort here, and runs in parallel threads where the argsort does
+    not): the low ``b = bit_length(n - 1)`` mantissa bits of each value are replaced by
+    its row number (its complement for a negative value, whose order runs the other
+    way), the floats are sorted, and the row numbers read back from the low bits.
+    Replacing low mantissa bits keeps the order of any two values that differ above
+    them (for n = 65,536, values more than about 1.5e-11 apart relatively), and the keys
+    are all different, so every sort gives the same order.
     """
-    if not place_if_untied(sorted_x, t, np.argsort(t), out):
-        out[np.argsort(t, kind="stable")] = sorted_x
+    n = t.shape[0]
+    mask = np.uint64((1 << max(1, (n - 1).bit_length())) - 1)
+    key = t.view(np.uint64)
+    row = np.arange(n, dtype=np.uint64)
+    row ^= (key >> np.uint64(63)) * mask  # negative: mask - row, so equal negatives also go by row
+    key &= ~mask
+    key |= row
+    order = np.sort(key.view(np.float64)).view(np.uint64)
+    order ^= (order >> np.uint64(63)) * mask
+    order &= mask
+    return order.astype(np.intp)
+
+
+def correlated_columns(target: np.ndarray) -> np.ndarray:
+    """Indices of the columns with a non-zero target correlation with some other column, ascending."""
+    off = np.asarray(target, dtype=np.float64) != 0.0
+    np.fill_diagonal(off, False)
+    return np.flatnonzero(off.any(axis=1))
 
 
 def iman_conover(samples, target_rank_corr, seed=None, *, columns_sorted: bool = False) -> np.ndarray:
-    """Reorder each column of ``samples`` (n, d) to impose a Spearman correlation.
+    """Reorder the correlated columns of ``samples`` (n, d) to impose a Spearman correlation.
 
     ``target_rank_corr`` is ``(d, d)``, validated by :func:`validate_correlation`.
     ``seed`` (int, ``SeedSequence`` or ``Generator``) drives the random score
-    permutations.  Returns a new ``(n, d)`` float64 array whose column j is a
-    permutation of ``samples[:, j]``.  With n < 3 the input is returned unchanged
-    (copied).  ``columns_sorted=True`` promises every column is already ascending
-    (a Latin hypercube built in stratum order), which skips the sort of the values;
-    the result is the same as for any row order of those values.
+    permutations.  Returns a new ``(n, d)`` float64 array (column-major) whose column j
+    is a permutation of ``samples[:, j]``; the columns of :func:`correlated_columns`
+    are reordered, the others copied as they are.  With n < 3 or fewer than two
+    correlated columns the input is returned unchanged (copied).  ``columns_sorted=True``
+    promises the correlated columns are already ascending (a Latin hypercube built in
+    stratum order), which skips their sort; the result is the same as for any row order
+    of those values.
     """
     x = np.asarray(samples, dtype=np.float64)
     if x.ndim != 2:
         raise ValueError(f"samples must be 2-D (n, d), got shape {x.shape}")
     n, d = x.shape
     target = validate_correlation(target_rank_corr, d)
-    if n < 3 or d < 2:
-        return x.copy()
+    out = np.empty((d, n)).T  # column-major: each column written and read contiguously
+    out[:] = x
+    cols = correlated_columns(target)
+    k = cols.size
+    if n < 3 or k < 2:
+        return out
     rng = np.random.default_rng(seed)
     scores = _van_der_waerden_scores(n)
-    st = np.empty((d, n))  # S transposed: one contiguous row per input
-    for j in range(d):
+    st = np.empty((k, n))  # S transposed: one contiguous row per correlated input
+    for j in range(k):
         np.take(scores, rng.permutation(n), out=st[j])
-    r = _spearman_to_normal_pearson(target)
-    p = np.linalg.cholesky(r)
+    p = np.linalg.cholesky(_spearman_to_normal_pearson(target[np.ix_(cols, cols)]))
     e = _score_correlation(st)
     try:
         q = np.linalg.cholesky(e)
         m = np.linalg.solve(q.T, p.T)  # Q^-T P^T, so T = S Q^-T P^T
-    except np.linalg.LinAlgError:  # tiny n relative to d: skip the decorrelation step
+    except np.linalg.LinAlgError:  # tiny n relative to k: skip the decorrelation step
         m = p.T
     tt = _times_matrix(st, m)
-    out = np.empty((d, n)).T  # column-major: each column written and read contiguously
-    for j in range(d):
+    for j, c in enumerate(cols):
         # sorting values (not indices) gives the same array whatever the sort's stability
-        xs = x[:, j] if columns_sorted else np.sort(x[:, j])
-        _place_in_rank_order(xs, tt[j], out[:, j])
+        xs = x[:, c] if columns_sorted else np.sort(x[:, c])
+        out[rank_order(tt[j]), c] = xs  # the k-th smallest value goes where the k-th smallest t is
     return out

@@ -9,8 +9,8 @@ Methods
 ``"mc"``
     Independent uniforms from numpy's PCG64.
 ``"lhs"``
-    Latin hypercube (the points of ``scipy.stats.qmc.LatinHypercube``, random
-    position inside each stratum), built by :func:`latin_hypercube`.
+    Latin hypercube: one point in each of n equal strata per input, at a random
+    position inside the stratum, strata in random order (:func:`latin_hypercube`).
 ``"sobol"``
     Owen-scrambled Sobol' sequence (``scipy.stats.qmc.Sobol(scramble=True)``).
     Balance properties need n to be a power of 2; other n are allowed with a
@@ -53,10 +53,10 @@ chunk size.  Per method:
 
 Rank correlation (``correlation``: a ``(d, d)`` Spearman matrix) is imposed by
 Iman-Conover on ``u`` within each block (seed ``spawn_key=(3, b)``), before the
-``ppf`` mapping; the ppfs are monotone, so ranks and marginals carry over.  An lhs
-block that will be correlated is built with its columns already in stratum order
-(the same values), so Iman-Conover does not sort them; the samples are bit-identical
-to sorting (tests/sweep/test_fast_sampling.py pins them).
+``ppf`` mapping; the ppfs are monotone, so ranks and marginals carry over.  Only the
+inputs named in a correlation are reordered; in an lhs block their columns are built
+already in stratum order, so they are neither shuffled nor sorted before Iman-Conover
+places them.  tests/sweep/test_fast_sampling.py pins the samples of each method.
 Blocks much smaller than d rows get weaker correlation control.
 
 ``seed`` is a non-negative int.  ``None`` (only where noted) draws fresh OS
@@ -72,9 +72,8 @@ from typing import Iterator, Mapping, Sequence
 
 import numpy as np
 
-from .correlation import correlation_matrix_from_pairs, iman_conover, validate_correlation
+from .correlation import correlated_columns, correlation_matrix_from_pairs, iman_conover, validate_correlation
 from .distributions import DEFAULT_TORNADO_QUANTILES, Distribution
-from .sampling_loops import stratum_points
 
 __all__ = [
     "METHODS",
@@ -196,7 +195,7 @@ def _block(spec: _Spec, b: int) -> np.ndarray:
         u = gen.random((m, d))
     elif spec.method == "lhs":
         u = latin_hypercube(m, d, np.random.SeedSequence(spec.entropy, spawn_key=(_TAG_LHS, b)),
-                            columns_sorted=spec.corr is not None)
+                            sorted_columns=() if spec.corr is None else correlated_columns(spec.corr))
     elif spec.method == "sobol":
         gen = np.random.default_rng(np.random.SeedSequence(spec.entropy, spawn_key=(_TAG_SOBOL,)))
         bits = 30 if spec.n_total <= 2**30 else 64
@@ -212,7 +211,7 @@ def _block(spec: _Spec, b: int) -> np.ndarray:
         ks = np.asarray(spec.levels)
         idx = np.unravel_index(np.arange(start, start + m), tuple(spec.levels))
         u = (np.stack(idx, axis=1).astype(np.float64) + 0.5) / ks
-    # clip is monotone, so an lhs block built in stratum order stays sorted column by column
+    # clip is monotone, so an lhs column built in stratum order stays sorted
     u = np.clip(np.asarray(u, dtype=np.float64), _TINY, 1.0 - _TINY)
     if spec.corr is not None:
         u = iman_conover(u, spec.corr, seed=np.random.SeedSequence(spec.entropy, spawn_key=(_TAG_IC, b)),
@@ -220,31 +219,31 @@ def _block(spec: _Spec, b: int) -> np.ndarray:
     return u
 
 
-def latin_hypercube(n: int, d: int, seed: np.random.SeedSequence, *, columns_sorted: bool = False) -> np.ndarray:
+def latin_hypercube(n: int, d: int, seed: np.random.SeedSequence, *, sorted_columns=()) -> np.ndarray:
     """An ``(n, d)`` Latin hypercube: each column has one point in each of n equal strata.
 
-    The construction of ``scipy.stats.qmc.LatinHypercube(d, rng=default_rng(seed)).random(n)``
-    (scrambled, no optimisation), reproduced draw for draw so the points are the same:
-    the generator scipy uses is the first child of ``seed``; jitters ``U`` (n, d) are drawn
-    first, then one shuffled stratum order ``p_j`` (a permutation of 1..n) per column,
-    and point i of column j is ``(p_j[i] - U[i, j]) / n``, which lies in stratum p_j[i].
-
-    ``columns_sorted=True`` returns the same values with every column in stratum order
-    (ascending: the point of stratum p is written to row p - 1), which is what the
-    rank-correlation step needs, so it does not have to sort them.
+    The point of stratum k (0-based) is ``(k + v_k) / n`` with a uniform jitter v_k in [0, 1),
+    drawn for every (column, stratum) first, as one ``(d, n)`` array, from
+    ``PCG64(seed)``.  A column listed in ``sorted_columns`` is left in stratum order
+    (ascending: row k holds stratum k), which is what the rank-correlation step needs,
+    so it neither shuffles nor sorts it; every other column is put in a random order by
+    one ``Generator.permutation(n)`` of its strata, drawn in column order.  A column has
+    the same values either way.  (Before finmodel 0.4.0 this was scipy's
+    ``qmc.LatinHypercube`` construction, with a shuffle of every column; README,
+    "Samples changed in 0.4.0".)
     """
-    first_child = np.random.SeedSequence(seed.entropy, spawn_key=(*seed.spawn_key, 0), pool_size=seed.pool_size)
-    gen = np.random.Generator(np.random.PCG64(first_child))  # = seed.spawn(1)[0], without mutating seed
-    jitter = gen.uniform(size=(n, d))
-    strata = np.tile(np.arange(1, n + 1), (d, 1))  # one row of 1..n per column, shuffled in place
-    for j in range(d):
-        gen.shuffle(strata[j])
+    gen = np.random.Generator(np.random.PCG64(seed))
+    jitter = gen.random((d, n))
+    keep = set(int(j) for j in sorted_columns)
+    in_order = np.arange(n, dtype=np.float64)
     out = np.empty((d, n))  # filled row by row (contiguous), returned as its (n, d) transpose
+    points = np.empty(n)
     for j in range(d):
-        if columns_sorted:
-            stratum_points(strata[j], jitter[:, j], n, out[j])  # out[j, p - 1] = (p - u) / n, compiled
-        else:
-            np.divide(strata[j] - jitter[:, j], n, out=out[j])
+        col = out[j] if j in keep else points
+        np.add(in_order, jitter[j], out=col)
+        col /= n
+        if j not in keep:
+            np.take(points, gen.permutation(n), out=out[j])
     return out.T
 
 
