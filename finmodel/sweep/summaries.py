@@ -10,10 +10,10 @@ What is exact
 * ``count``, ``min``, ``max`` and the threshold exceedance counts
   (``prob_exceeds`` for thresholds given at construction, P(X > t), strict).
 * ``sum`` and ``sum of squares``: for every finite float64 x, ``x * 2**1127``
-  is an integer, so the sum is kept as a Python int of ``sum(x) * 2**1127`` (mantissas split into 26/27-bit
-  halves and summed per exponent in int64, exact for up to 2**36 values per update), and
-  squares via Dekker's error-free product ``x*x = p + e`` (Python-int fallback for
-  |x| >= 2**500 or 0 < |x| <= 2**-450).
+  is an integer, so the sum is kept as a Python int of ``sum(x) * 2**1127`` and the
+  squares as one of ``sum(x^2) * 2**2254`` (integer mantissas and their products summed
+  in int64 pieces, exact for up to 2**35 values per update; see
+  :mod:`finmodel.sweep.summary_loops`).
   Hence ``mean = sum / count`` and the population standard deviation
   ``std = sqrt((n*sum(x^2) - sum(x)^2) / n^2)`` (ddof = 0, like ``np.std``) are
   correctly rounded from exact values and are **bit-for-bit identical**
@@ -70,8 +70,10 @@ whatever the chunk size or backend.
 Speed
 -----
 ``update`` makes one compiled pass per chunk (:mod:`finmodel.sweep.summary_loops`, numba, a
-core dependency): exceedances, the exact sums and the cells in a few loops over data in
-cache, with the GIL released.  It gives the same bits as the numpy passes it replaced
+core dependency): exceedances, the exact sums and the cell indices in vectorised loops over
+tiles in cache, then the cell updates, with the GIL released.  A cell's count, sum, min and
+max share one 32-byte slot (``_cell_block``), so a value's update touches one cache line
+there.  It gives the same bits as the numpy passes it replaced
 (tests/sweep/test_summaries_equivalence.py compares it with a frozen copy of them).
 """
 
@@ -84,7 +86,7 @@ from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
-from finmodel.sweep.summary_loops import N_EXP, cell_of, chunk_pass, require_numba, scaled_total, tail_mean
+from finmodel.sweep.summary_loops import cell_of, chunk_pass, merge_cells, require_numba, scaled_total, tail_mean
 
 __all__ = ["StreamingSummary", "MultiSummary", "DEFAULT_PERCENTILES"]
 
@@ -92,25 +94,14 @@ DEFAULT_PERCENTILES = (5, 50, 95)
 _SHIFT = 1127  # x * 2**_SHIFT is an integer for every finite float64 x
 
 
-def _scaled_int(v: float) -> int:
-    return int(Fraction(float(v)) * (1 << _SHIFT))
+_EMPTY_CELL = np.array([0.0, 0.0, np.inf, -np.inf]).view(np.int64)  # count, sum, min, max
 
 
-def _exact_scaled_sums(acc: np.ndarray, x: np.ndarray, n_unsafe: int) -> tuple[int, int]:
-    """``(sum(x) * 2**_SHIFT, sum(x**2) * 2**(2*_SHIFT))`` exactly, as Python ints.
-
-    ``acc`` holds the per-exponent mantissa sums that :func:`~finmodel.sweep.summary_loops.chunk_pass`
-    gathered from x (and from the Dekker parts of x*x); the ``n_unsafe`` values too large
-    or too small for Dekker's product have their squares added here as exact Python ints.
-    """
-    total = scaled_total(acc[0], acc[1])
-    total_sq = (scaled_total(acc[2], acc[3])) << _SHIFT
-    if n_unsafe:
-        a = np.abs(x)
-        unsafe = ~((a < 2.0**500) & ((a > 2.0**-450) | (a == 0.0)))
-        for v in x[unsafe]:
-            total_sq += _scaled_int(v) ** 2
-    return total, total_sq
+def _new_cell_block(n_cells: int) -> np.ndarray:
+    """Uninitialised (n_cells, 4) int64 starting on a 64-byte boundary (two cells per cache line)."""
+    buf = np.empty(4 * n_cells + 8, dtype=np.int64)
+    start = (-buf.ctypes.data) % 64 // 8
+    return buf[start:start + 4 * n_cells].reshape(n_cells, 4)
 
 
 class StreamingSummary:
@@ -166,16 +157,41 @@ class StreamingSummary:
         self._max = -math.inf
         self._exceed = np.zeros(len(thr), dtype=np.int64)
         nc = self.n_bins + 2  # cell 0: below lo; cells 1..n_bins: bins; last: above hi
-        self._cnt = np.zeros(nc, dtype=np.int64)
-        self._csum = np.zeros(nc)
-        self._cmin = np.full(nc, np.inf)
-        self._cmax = np.full(nc, -np.inf)
+        block = _new_cell_block(nc)
+        for j in range(4):  # column by column: numpy broadcasts a row of 4 slowly
+            block[:, j] = _EMPTY_CELL[j]
+        self._use_cell_block(block)  # _cnt, _csum, _cmin, _cmax: views of it
         self._lo: float | None = None
         self._hi: float | None = None
         if bounds is not None:
             self._set_bounds(*bounds)
 
     # ------------------------------------------------------------------ state
+    def _cell_block(self) -> np.ndarray:
+        """The cells' count, sum, min and max (the last three as float64 bits) side by side,
+        (n_cells, 4) int64 on 64-byte boundaries, so that the compiled pass updates one cache line
+        per value, not four; ``_cnt``, ``_csum``, ``_cmin`` and ``_cmax`` are views of it.  Rebuilt
+        from those arrays when they are not (after unpickling, a copy, or a merge that replaced them)."""
+        block = self.__dict__.get("_cells")
+        if block is None or any(a.base is not block.base for a in (self._cnt, self._csum, self._cmin, self._cmax)):
+            block = _new_cell_block(self.n_bins + 2)
+            block[:, 0] = self._cnt
+            block[:, 1] = np.asarray(self._csum, dtype=np.float64).view(np.int64)
+            block[:, 2] = np.asarray(self._cmin, dtype=np.float64).view(np.int64)
+            block[:, 3] = np.asarray(self._cmax, dtype=np.float64).view(np.int64)
+            self._use_cell_block(block)
+        return block
+
+    def _use_cell_block(self, block: np.ndarray) -> None:
+        self._cells = block
+        self._cnt = block[:, 0]
+        self._csum, self._cmin, self._cmax = (block[:, j].view(np.float64) for j in (1, 2, 3))
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state.pop("_cells", None)  # the views pickle as arrays of their own; the next update rebuilds it
+        return state
+
     @property
     def count(self) -> int:
         return self._n
@@ -214,12 +230,13 @@ class StreamingSummary:
             raise ValueError(f"update expects a 1-D array (one value per scenario), got shape {x.shape}")
         if x.size == 0:
             return self
-        if not np.all(np.isfinite(x)):
+        xmin, xmax = float(x.min()), float(x.max())  # NaN if x has one, else +-inf if it has one
+        if not (math.isfinite(xmin) and math.isfinite(xmax)):
             raise ValueError("update values must be finite (found NaN or inf)")
         prev_n, prev_v = self._n, self._min
         self._n += int(x.size)
-        self._min = min(self._min, float(x.min()))
-        self._max = max(self._max, float(x.max()))
+        self._min = min(self._min, xmin)
+        self._max = max(self._max, xmax)
         if self._lo is None and self._min != self._max:
             self._auto_bounds(self._min, self._max)
             if prev_n:
@@ -227,14 +244,12 @@ class StreamingSummary:
         # one compiled pass: exceedances, exact sums, and the cells once bounds are known
         # (until then all values so far are equal: kept as a point mass (count, min))
         x = np.ascontiguousarray(x)
-        acc = np.zeros((4, N_EXP), dtype=np.int64)
         do_cells = self._lo is not None
         lo, hi = (self._lo, self._hi) if do_cells else (0.0, 1.0)
-        n_unsafe = chunk_pass(x, self._thr, self._exceed, do_cells, lo, hi, self.n_bins / (hi - lo),
-                              self._cnt, self._csum, self._cmin, self._cmax, acc)
-        total, total_sq = _exact_scaled_sums(acc, x, n_unsafe)
-        self._sum += total
-        self._sumsq += total_sq
+        sums = chunk_pass(x, self._thr, self._exceed, do_cells, lo, hi, self.n_bins / (hi - lo),
+                          self._cell_block(), max(-xmin, xmax))
+        self._sum += scaled_total(sums[0])
+        self._sumsq += scaled_total(sums[1])
         return self
 
     # ------------------------------------------------------------------ merge
@@ -269,10 +284,14 @@ class StreamingSummary:
                 if mine:
                     self._add_point_mass(*mine)
             else:
-                self._cnt += other._cnt
-                self._csum += other._csum
-                np.minimum(self._cmin, other._cmin, out=self._cmin)
-                np.maximum(self._cmax, other._cmax, out=self._cmax)
+                if merge_cells(self._cell_block(), other._cell_block()):
+                    # some cell's two mins (or maxes) are 0.0 and -0.0: numpy picks, on contiguous
+                    # arrays as before the cells were views (its choice could depend on the loop)
+                    for mine, theirs, pick in ((self._cmin, other._cmin, np.minimum),
+                                               (self._cmax, other._cmax, np.maximum)):
+                        m = np.ascontiguousarray(mine)
+                        pick(m, np.ascontiguousarray(theirs), out=m)
+                        mine[...] = m
         else:  # other is a pending point mass
             if self._lo is not None:
                 self._add_point_mass(other._min, other._n)

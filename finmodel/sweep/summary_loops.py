@@ -2,26 +2,42 @@
 
 :func:`chunk_pass` does, for one chunk of one output, what
 :meth:`finmodel.sweep.summaries.StreamingSummary.update` needs beyond the chunk's min
-and max: the threshold exceedance counts, the exact sum and sum of squares as integer
-mantissa sums per float exponent (turned into Python ints by
-:func:`scaled_total`), and the histogram cells (count, sum, min, max).
+and max: the threshold exceedance counts, the exact sum and sum of squares (returned as
+32-bit limbs, made Python ints by :func:`scaled_total`), and the histogram cells (count,
+sum, min, max).
 
 Every step keeps the numbers of the numpy passes it replaces, bit for bit (proved by
 tests/sweep/test_summaries_equivalence.py against a frozen copy of those passes):
 
 * cell index: the same IEEE expression ``floor(clip((x - lo) * scale, -1, n_bins)) + 1``
-  with the same overflow rules (:func:`cell_of`);
+  with the same overflow rules (:func:`cell_of`; a NaN index, possible only when
+  ``hi - lo`` or ``scale`` overflows, goes to cell 0 where numpy would fail);
 * cell sums: a chunk's values are added to a zeroed per-cell partial in row order and the
   partial is then added to the running cell sum, exactly as ``csum += np.bincount(cell,
   weights=x)`` does;
 * cell min/max: the ``np.minimum.at``/``np.maximum.at`` rule, so a later equal value
   (``-0.0`` after ``0.0``) replaces an earlier one;
-* sums: ``x = +-M * 2**(E - 1075)`` with integer mantissa ``M < 2**53``; the mantissas are
-  summed per exponent ``E`` in int64 as 26/27-bit halves (no overflow below 2**36 values
-  per call), so the integer is exact whatever the order; squares go through Dekker's
-  error-free product ``x*x = p + e`` (IEEE double, no fastmath, no FMA contraction) and
-  the values where it could overflow or underflow (|x| >= 2**500, 0 < |x| <= 2**-450) are
-  counted and left to the caller's Python-int fallback.
+* exact zeros (most of some outputs) skip the per-value cell updates and are added once
+  at the end, which gives the same cells (:func:`_add_zeros` says why);
+* sums: the sum and the sum of squares are exact integers (``x * 2**1127`` and
+  ``x**2 * 2**2254``), kept as int64 sums per power of two (``acc``: row 0 the sum, row 1
+  the squares; column k weighs 2**k).  A value adds less than 2**27 to any column and a
+  tile of ``_TILE`` values less than 2**32, so nothing overflows below 2**35 values per
+  call, and the integer is exact whatever the order.
+
+The sums take two paths, both integer-only (no float rounding, no fallback to Python).
+With ``x = +-M * 2**(E - 1075)`` (integer mantissa ``M < 2**53``), a value whose exponent E
+lies in the chunk's top ``_T + 1`` binades (from its largest magnitude) is
+``+-y * 2**(e0 - 1075)`` with ``y = M << (E - e0) < 2**75``: y is cut into three 25-bit
+pieces, whose signed sums and six pairwise products (below 2**50; y*y exactly) are summed
+in registers over a tile, in a loop numba vectorises (SIMD), and added to ``acc`` once per
+tile.  The rare others (far smaller, or subnormal) are added one by one: M in 27-bit
+halves at their own exponent, M*M as three products of 27-bit halves.
+
+The cells' updates are the costly part: a sweep's 2**15 cells per output do not stay in
+the core's cache (13 outputs take turns), so a cell is one 32-byte slot (count, sum, min,
+max; see ``StreamingSummary._cell_block``) and it and the cell's partial sum are fetched
+``_AHEAD`` values before the update.
 
 Compiled code is cached on disk (``cache=True``) and releases the GIL (``nogil=True``) so
 the sweep's worker threads summarise blocks in parallel.  numba is a core dependency;
@@ -39,7 +55,7 @@ from finmodel.errors import EnvironmentFailure
 try:  # numba is imported here only: reading a saved summary does not need it
     import numba
     from llvmlite import ir
-    from numba.core import types
+    from numba.core import cgutils, types
     from numba.extending import intrinsic
 except ImportError as exc:  # pragma: no cover - numba is a core dependency
     numba = None
@@ -47,12 +63,18 @@ except ImportError as exc:  # pragma: no cover - numba is a core dependency
 else:
     _IMPORT_ERROR = None
 
-__all__ = ["require_numba", "cell_of", "chunk_pass", "scaled_total", "N_EXP"]
+__all__ = ["require_numba", "cell_of", "chunk_pass", "merge_cells", "scaled_total"]
 
-N_EXP = 2048  # biased float64 exponents 0..2047 (E = max(biased, 1))
-_HALF = 27  # mantissa split: hi = M >> 27 in [-2**26, 2**26], lo = M & (2**27 - 1)
-_MASK = (1 << _HALF) - 1
-_SQ_MAX, _SQ_MIN = 2.0**500, 2.0**-450  # Dekker's product is exact for |x| in (_SQ_MIN, _SQ_MAX) and for 0
+ACC_WIDTH = 4352  # columns of acc: weights 2**0 .. 2**4351 (the largest used is 2**4284)
+_LIMBS = ACC_WIDTH // 32 + 3  # 32-bit digits of a row of acc, with room for the carries
+_T = 22  # fast path: exponents e0..e0 + _T, so y = M << (E - e0) < 2**75 = three 25-bit pieces
+_TILE = 512  # values per tile (a power of 2): the tile's sums of 25-bit products stay below 2**59
+_AHEAD = 128  # values between a cell's prefetch and its update (a memory latency ahead)
+_FRAC = (1 << 52) - 1
+_M25, _M27, _M32 = (1 << 25) - 1, (1 << 27) - 1, (1 << 32) - 1
+_TWO52 = 2.0**52  # floor(k) + 2**52 + 1 has the cell index in its low bits (exact below 2**52)
+_TWO52_BITS = 0x4330000000000000
+_U = np.uint64
 
 
 def require_numba():
@@ -71,25 +93,6 @@ def _jit(fn=None, **kw):
     return wrap(fn) if fn is not None else wrap
 
 
-@_jit
-def cell_of(x, lo, hi, scale, n_bins):
-    """Histogram cell of one value: 0 below ``lo``, 1..n_bins the bins, n_bins + 1 above ``hi``.
-
-    ``scale = n_bins / (hi - lo)`` (bins per output unit), computed once by the caller.
-    """
-    if x < lo:
-        return 0
-    if x > hi:
-        return n_bins + 1
-    k = (x - lo) * scale
-    if k < -1.0:  # np.clip(k, -1, n_bins)
-        k = -1.0
-    if k > n_bins:
-        k = float(n_bins)
-    c = int(math.floor(k)) + 1
-    return c if c < n_bins else n_bins
-
-
 if numba is not None:
     @intrinsic
     def _bits(typingctx, v):
@@ -97,101 +100,304 @@ if numba is not None:
         def codegen(context, builder, signature, args):
             return builder.bitcast(args[0], ir.IntType(64))
         return types.int64(types.float64), codegen
+
+    @intrinsic
+    def _float(typingctx, b):
+        """The float64 with IEEE bits ``b`` (the inverse of :func:`_bits`)."""
+        def codegen(context, builder, signature, args):
+            return builder.bitcast(args[0], ir.DoubleType())
+        return types.float64(types.int64), codegen
+
+    @intrinsic
+    def _mul32(typingctx, a, b):
+        """``a * b`` for int64 operands below 2**32: a 32x32->64 bit multiply, which SIMD has
+        (a plain int64 product is not vectorised on AVX2)."""
+        def codegen(context, builder, signature, args):
+            i32, i64 = ir.IntType(32), ir.IntType(64)
+            return builder.mul(*(builder.zext(builder.trunc(v, i32), i64) for v in args))
+        return types.int64(types.int64, types.int64), codegen
+
+    @intrinsic
+    def _prefetch(typingctx, arr, idx):
+        """Ask for the cache line of ``arr[idx]`` (to be written) ahead of its use: no effect on results."""
+        def codegen(context, builder, signature, args):
+            aty = signature.args[0]
+            ary = context.make_array(aty)(context, builder, args[0])
+            ptr = cgutils.get_item_pointer(context, builder, aty, ary, [args[1]])
+            i8p, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
+            fn = cgutils.get_or_insert_function(
+                builder.module, ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32]), "llvm.prefetch.p0i8")
+            builder.call(fn, [builder.bitcast(ptr, i8p)] + [ir.Constant(i32, c) for c in (1, 3, 1)])
+            return context.get_dummy_value()
+        return types.void(arr, types.int64), codegen
 else:  # pragma: no cover
     def _bits(v):
         return int(np.array(v, dtype=np.float64).view(np.int64))
 
+    def _float(b):
+        return float(np.array(b, dtype=np.int64).view(np.float64))
+
+    def _mul32(a, b):
+        return a * b
+
+    def _prefetch(arr, idx):
+        pass
+
 
 @_jit(inline="always")
-def _add_exact(bits, acc_hi, acc_lo):
-    """Add the integer mantissa of the float64 with IEEE ``bits`` to the sums of its exponent
-    (the scaled sum is sum M * 2**(E + 52))."""
-    biased = (bits >> 52) & 0x7FF
-    mant = (bits & 0xFFFFFFFFFFFFF) | (np.int64(biased > 0) << 52)  # implicit leading 1 unless subnormal
-    sign = bits >> 63  # -1 if negative else 0
-    mant = (mant ^ sign) - sign  # -mant if negative
-    e = max(biased, 1)
-    acc_hi[e] += mant >> _HALF
-    acc_lo[e] += mant & _MASK
+def _cell(x, lo, hi, scale, n_bins):
+    """:func:`cell_of` without branches (so the loop over a tile is vectorised); ``n_bins < 2**51``."""
+    k = (x - lo) * scale
+    k = k if k >= -1.0 else -1.0  # np.clip(k, -1, n_bins); NaN -> -1 (cell 0), not an undefined int
+    k = k if k <= n_bins else float(n_bins)
+    c = _bits(np.floor(k) + (_TWO52 + 1.0)) - _TWO52_BITS  # floor(k) + 1, exact: |k| <= n_bins < 2**51
+    c = c if c < n_bins else n_bins
+    c = 0 if x < lo else c
+    return n_bins + 1 if x > hi else c
 
 
 @_jit
-def chunk_pass(x, thresholds, exceed, do_cells, lo, hi, scale, cnt, csum, cmin, cmax, acc):
+def cell_of(x, lo, hi, scale, n_bins):
+    """Histogram cell of one value: 0 below ``lo``, 1..n_bins the bins, n_bins + 1 above ``hi``.
+
+    ``scale = n_bins / (hi - lo)`` (bins per output unit), computed once by the caller.
+    """
+    return _cell(x, lo, hi, scale, n_bins)
+
+
+@_jit
+def chunk_pass(x, thresholds, exceed, do_cells, lo, hi, scale, cells, amax):
     """One compiled call per chunk ``x`` (finite float64, 1-D) of one output; updates in place.
 
-    ``exceed[i] += #(x > thresholds[i])``; with ``do_cells`` the cells' count, sum, min and
-    max; ``acc`` (4, N_EXP) int64 gets the mantissa sums of x (rows 0, 1: hi, lo halves)
-    and of the Dekker parts of x*x (rows 2, 3).  Returns how many values were too large or
-    too small for Dekker's product (the caller adds their squares exactly in Python).
-    Separate loops, each over the chunk (which stays in cache): fused, the stores to the
-    accumulators of one loop stall the others.
+    ``exceed[i] += #(x > thresholds[i])``; with ``do_cells``, the cells: ``cells`` (n_cells, 4)
+    int64 holds per cell its count, sum, min and max (the last three as float64 bits).
+    Returns the exact sum (row 0, in units of 2**-1127) and sum of squares (row 1, units of
+    2**-2254) of x as 32-bit limbs for :func:`scaled_total`.  ``amax`` is the largest ``|x|``: it only chooses
+    the binades of the fast path (any value gives the same sums).
+
+    The chunk is done in tiles that stay in cache: the tile's exceedances, exact sums and
+    cell indices in loops numba vectorises, then the previous tile's cell updates, each
+    prefetching the cell of the value ``_AHEAD`` on (so the next tile's indices are ready).
+    Exact zeros skip the cell updates and are added once at the end (:func:`_add_zeros`).
     """
     n = x.size
-    for j in range(thresholds.size):
-        t = thresholds[j]
-        c = 0
-        for i in range(n):
-            c += x[i] > t
-        exceed[j] += c
-    _exact_sums(x, acc)
-    unsafe = _exact_sums_of_squares(x, acc)
-    if do_cells:
-        _add_to_cells(x, lo, hi, scale, cnt, csum, cmin, cmax)
-    return unsafe
+    emax = (_bits(amax) >> 52) & 0x7FF
+    e0 = max(emax - _T, 1)
+    n_bins = cells.shape[0] - 2
+    acc = np.zeros((2, ACC_WIDTH), dtype=np.int64)
+    flat = cells.reshape(-1)  # cell k at 4k..4k + 3
+    part = np.zeros(cells.shape[0] if do_cells else 0)  # this call's sums per cell, from +0.0
+    vals = np.zeros(2 * _TILE)  # this tile's and the previous tile's values but exact zeros,
+    ring = np.zeros(2 * _TILE, dtype=np.uint64)  # and their cells
+    if do_cells and 4 * n >= part.size:  # most cells will be hit: fetch them in order first (faster)
+        for j in range(0, flat.size, 8):
+            _prefetch(flat, j)
+    todo = n_zeros = 0  # values of the previous tile waiting for their cells; zeros so far
+    zero = 0.0  # the last zero, in row order
+    for start in range(0, n, _TILE):
+        xt = x[start:min(start + _TILE, n)]
+        for j in range(thresholds.size):
+            t = thresholds[j]
+            c = 0
+            for i in range(xt.size):
+                c += xt[i] > t
+            exceed[j] += c
+        if _tile_sums(xt, e0, acc):
+            for i in range(xt.size):  # rare (values below 2**-_T of the largest, subnormals): one by one
+                b = _bits(xt[i])
+                e = (b >> 52) & 0x7FF
+                if not (e0 <= e <= e0 + _T) and (b << 1) != 0:
+                    _add_exact(b, acc)
+        if not do_cells:
+            continue
+        base = (start // _TILE) % 2 * _TILE
+        zeros = 0
+        for i in range(xt.size):
+            v = xt[i]
+            vals[base + i] = v
+            ring[base + i] = _cell(v, lo, hi, scale, n_bins)
+            zeros += v == 0.0
+        m = xt.size
+        if zeros:
+            m = 0
+            for i in range(xt.size):  # keep the others, in row order
+                v = vals[base + i]
+                vals[base + m] = v
+                ring[base + m] = ring[base + i]
+                m += v != 0.0
+                zero = zero if v != 0.0 else v
+            n_zeros += zeros
+        if start:
+            _add_to_cells(vals, ring, _TILE - base, todo, flat, part)
+        todo = m
+    if do_cells and n:
+        _add_to_cells(vals, ring, (n - 1) // _TILE % 2 * _TILE, todo, flat, part)
+        if n_zeros:
+            _add_zeros(_cell(0.0, lo, hi, scale, n_bins), n_zeros, zero, flat)
+        for k in range(part.size):  # csum += bincount(cell, weights=x): every cell, partial from 0.0
+            flat[4 * k + 1] = _bits(_float(flat[4 * k + 1]) + part[k])
+    return _limbs(acc)
 
 
 @_jit
-def _exact_sums(x, acc):
-    s_hi, s_lo = acc[0], acc[1]
-    for i in range(x.size):
-        _add_exact(_bits(x[i]), s_hi, s_lo)
+def _limbs(acc):
+    """Each row of ``acc`` (sum of acc[k] * 2**k) as base-2**32 digits: all in [0, 2**32) but the
+    last, which is signed (so a Python int is one ``int.from_bytes`` away)."""
+    out = np.zeros((acc.shape[0], _LIMBS), dtype=np.int64)
+    for r in range(acc.shape[0]):
+        d = out[r]
+        for k in range(acc.shape[1]):
+            v = acc[r, k]
+            if v:
+                q, sh = k >> 5, k & 31
+                t = (v & _M32) << sh  # below 2**63
+                d[q] += t & _M32
+                d[q + 1] += t >> 32
+                t = (v >> 32) << sh  # |v >> 32| < 2**31
+                d[q + 1] += t & _M32
+                d[q + 2] += t >> 32
+        for j in range(_LIMBS - 1):  # carries (arithmetic shift: floor)
+            d[j + 1] += d[j] >> 32
+            d[j] &= _M32
+    return out
 
 
 @_jit
-def _exact_sums_of_squares(x, acc):
-    q_hi, q_lo = acc[2], acc[3]
-    unsafe = 0
-    for i in range(x.size):
-        v = x[i]
-        a = abs(v)
-        if a < _SQ_MAX and (a > _SQ_MIN or a == 0.0):
-            p = v * v
-            c = 134217729.0 * v  # Veltkamp split, 2**27 + 1
-            h = c - (c - v)
-            l = v - h
-            e = l * l - (((p - h * h) - l * h) - h * l)  # Dekker: v*v == p + e exactly
-            _add_exact(_bits(p), q_hi, q_lo)
-            _add_exact(_bits(e), q_hi, q_lo)
-        else:
-            unsafe += 1
-    return unsafe
+def _add_zeros(k, n_zeros, zero, flat):
+    """Add ``n_zeros`` exact zeros, the last one ``zero``, to their cell ``k`` (both signs share it),
+    after the cell's other values: the same cells as adding them in row order.
+
+    A cell's partial sum starts at +0.0 and so is never -0.0 (round to nearest), so adding +-0.0
+    leaves it unchanged; counts commute; and by the ``minimum.at`` rule a cell's min is the last
+    of its smallest values in row order, so if that is 0 it is the last zero (likewise the max).
+    """
+    j = 4 * k
+    flat[j] += n_zeros
+    c = _float(flat[j + 2])
+    flat[j + 2] = _bits(c if c < zero else zero)
+    c = _float(flat[j + 3])
+    flat[j + 3] = _bits(c if c > zero else zero)
+
+
+@_jit(inline="always")
+def _put(acc, row, w, s):
+    """``acc[row]`` += s * 2**w, cut at 32 bits (each addition below 2**32 in magnitude)."""
+    acc[row, w] += s & _M32
+    acc[row, w + 32] += s >> 32
 
 
 @_jit
-def _add_to_cells(x, lo, hi, scale, cnt, csum, cmin, cmax):
-    """Cells' count, sum, min, max, as ``bincount`` and ``minimum.at``/``maximum.at`` would."""
-    n_bins = cnt.size - 2
-    part = np.zeros(cnt.size)
+def _tile_sums(x, e0, acc):
+    """Fast path over one tile: add the values with exponent e0..e0 + _T (and zeros) to ``acc``;
+    return how many other values there are (left to :func:`_add_exact`)."""
+    s0 = s1 = s2 = 0
+    a0 = a1 = a2 = b2 = a3 = a4 = 0
+    bad = 0
     for i in range(x.size):
-        v = x[i]
-        k = cell_of(v, lo, hi, scale, n_bins)
-        cnt[k] += 1
+        b = _bits(x[i])
+        s = ((b >> 52) & 0x7FF) - e0
+        ok = (s >= 0) & (s <= _T)
+        m = ((b & _FRAC) | (1 << 52)) if ok else 0
+        s = s if ok else 0
+        t = m << s  # y mod 2**64: its bits 0..49
+        y0 = t & _M25
+        y1 = (t >> 25) & _M25
+        y2 = m >> (50 - s)  # bits 50..74
+        sg = b >> 63  # -1 if negative else 0: (v ^ sg) - sg is +-v
+        s0 += (y0 ^ sg) - sg
+        s1 += (y1 ^ sg) - sg
+        s2 += (y2 ^ sg) - sg
+        a0 += _mul32(y0, y0)  # y*y = a0 + 2*a1 * 2**25 + (2*a2 + b2) * 2**50 + 2*a3 * 2**75 + a4 * 2**100
+        a1 += _mul32(y0, y1)
+        a2 += _mul32(y0, y2)
+        b2 += _mul32(y1, y1)
+        a3 += _mul32(y1, y2)
+        a4 += _mul32(y2, y2)
+        bad += (not ok) & ((b << 1) != 0)
+    # x = +-y * 2**(e0 - 1075): times 2**1127 for the sum, its square times 2**2254
+    w = e0 + 52
+    _put(acc, 0, w, s0)
+    _put(acc, 0, w + 25, s1)
+    _put(acc, 0, w + 50, s2)
+    w = 2 * e0 + 104
+    _put(acc, 1, w, a0)
+    _put(acc, 1, w + 26, a1)
+    _put(acc, 1, w + 51, a2)
+    _put(acc, 1, w + 50, b2)
+    _put(acc, 1, w + 76, a3)
+    _put(acc, 1, w + 100, a4)
+    return bad
+
+
+@_jit
+def _add_exact(b, acc):
+    """Add the float64 with IEEE bits ``b``, and its square, to ``acc`` (any finite value):
+    ``x = +-M * 2**(E - 1075)`` is M * 2**(E + 52) in units of 2**-1127 and x*x is M*M * 2**(2E + 104)
+    in units of 2**-2254; M = h * 2**27 + l."""
+    biased = (b >> 52) & 0x7FF
+    m = (b & _FRAC) | (np.int64(biased > 0) << 52)  # implicit leading 1 unless subnormal
+    e = max(biased, 1)
+    sg = b >> 63
+    sm = (m ^ sg) - sg
+    acc[0, e + 52] += sm & _M27
+    acc[0, e + 79] += sm >> 27
+    h, l = m >> 27, m & _M27
+    for p, w in ((l * l, 2 * e + 104), (h * l, 2 * e + 132), (h * h, 2 * e + 158)):
+        acc[1, w] += p & _M27
+        acc[1, w + 27] += p >> 27
+
+
+@_jit
+def _add_to_cells(vals, ring, base, m, flat, part):
+    """Add the ``m`` values ``vals[base:base + m]`` in cells ``ring[base:base + m]`` to the cells'
+    count, partial sum, min and max, as ``bincount`` and ``minimum.at``/``maximum.at`` would.
+    Indices are unsigned (``_U``): numba then adds no negative-index wrap-around to each access."""
+    wrap, two, three = _U(2 * _TILE - 1), _U(2), _U(3)
+    for i in range(m):
+        r = _U(base + i)
+        ahead = ring[(r + _U(_AHEAD)) & wrap]  # a later value's cell (or a stale one: harmless)
+        _prefetch(flat, ahead << two)
+        _prefetch(part, ahead)
+        v = vals[r]
+        k = ring[r]
+        j = k << two
+        flat[j] += 1
         part[k] += v
-        c = cmin[k]  # np.minimum.at keeps c only if c < v: an equal later value (-0.0 after 0.0) replaces
-        cmin[k] = c if c < v else v  # a select, not a branch: 3x faster on random cells
-        c = cmax[k]
-        cmax[k] = c if c > v else v
-    for k in range(cnt.size):  # csum += bincount(cell, weights=x): every cell, partial from 0.0
-        csum[k] += part[k]
+        c = _float(flat[j + two])  # np.minimum.at keeps c only if c < v: an equal later value (-0.0 after 0.0) replaces
+        flat[j + two] = _bits(c if c < v else v)  # a select, not a branch: 3x faster on random cells
+        c = _float(flat[j + three])
+        flat[j + three] = _bits(c if c > v else v)
 
 
-def scaled_total(acc_hi: np.ndarray, acc_lo: np.ndarray) -> int:
-    """``sum over E of (hi_E * 2**27 + lo_E) * 2**(E + 52)`` as a Python int (exact)."""
-    total = 0
-    live = np.flatnonzero(acc_hi | acc_lo)
-    for k, h, l in zip(live.tolist(), acc_hi[live].tolist(), acc_lo[live].tolist()):
-        total += ((h << _HALF) + l) << (k + 52)
-    return total
+@_jit
+def merge_cells(cells, other):
+    """Merge another summary's cell block into ``cells``: counts and sums added (as numpy's ``+=``),
+    mins and maxes taken; returns how many cells have two mins or two maxes that are 0.0 and -0.0,
+    which are left as they were (numpy's ``minimum``/``maximum`` picks one there)."""
+    a, b = cells.reshape(-1), other.reshape(-1)
+    ties = 0
+    for k in range(cells.shape[0]):
+        j = _U(4 * k)  # unsigned: no negative-index wrap-around
+        a[j] += b[j]
+        j += _U(1)
+        a[j] = _bits(_float(a[j]) + _float(b[j]))
+        j += _U(1)
+        x, y = _float(a[j]), _float(b[j])
+        tie = (x == y) & (a[j] != b[j])
+        a[j] = a[j] if tie | (x < y) else b[j]
+        ties += tie
+        j += _U(1)
+        x, y = _float(a[j]), _float(b[j])
+        tie = (x == y) & (a[j] != b[j])
+        a[j] = a[j] if tie | (x > y) else b[j]
+        ties += tie
+    return ties
+
+
+def scaled_total(limbs: np.ndarray) -> int:
+    """A row of :func:`chunk_pass`'s result, ``sum over j of limbs[j] * 2**(32 j)``, as a Python int."""
+    low = limbs[:-1].astype("<u4").tobytes()
+    return int.from_bytes(low, "little") + (int(limbs[-1]) << (32 * (limbs.size - 1)))
 
 
 @_jit(inline="always")

@@ -1,6 +1,8 @@
 """StreamingSummary / MultiSummary: exact moments, merge equivalence, percentile
 accuracy within the reported resolution, tail mean, exceedance, point masses."""
 
+from fractions import Fraction
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -180,3 +182,15 @@ def test_multi_summary():
         m1.update({"shortfall": np.zeros(3)})
     with pytest.raises(ValueError, match="different lengths"):
         m1.update({"shortfall": np.zeros(3), "gap": np.zeros(4)})
+
+
+def test_bounds_whose_span_overflows():
+    """When ``hi - lo`` (or ``n_bins / (hi - lo)``) overflows, the cell index is NaN: such values go to
+    cell 0 instead of an undefined integer (numpy's passes raised there; an out-of-range index would
+    write outside the cells).  Counts, exact sums, min and max are unaffected."""
+    for x, kw in (([-1e308, 1e308, 0.0, 5.0], {}), ([1e308, -1.7e308, 3.0], {"bounds": (-1.7e308, 1.7e308)}),
+                  ([0.0, 5e-324, 0.0], {"bounds": (0.0, 5e-324)})):
+        s = StreamingSummary(n_bins=16, **kw).update(np.array(x))
+        assert int(s._cnt.sum()) == s.count == len(x)
+        assert (s._min, s._max) == (min(x), max(x))
+        assert s._sum == sum(int(Fraction(v) * 2**1127) for v in x)

@@ -194,3 +194,80 @@ def test_update_equals_merge_of_fresh_block_summary(seed, kind):
         merged.merge(new.StreamingSummary(**kw).update(c))
     assert_same_state(direct, merged)
     assert_same_result(direct, merged)
+
+
+def test_zeros_skip_the_cell_loop_same_bits():
+    """Exact zeros (both signs) skip the compiled pass's per-value cell loop and are added once at the end
+    (summary_loops._add_zeros): the same bits as the reference's row-order passes, with zeros sharing their
+    cell with negative and positive values, zero at a bin edge (lo = 0.0 or -0.0, hi = 0.0), and runs of
+    zeros across the pass's 512-value tiles."""
+    rng = np.random.default_rng(7)
+    cases = [((-1.0, 1.0), 1), ((-1.0, 1.0), 3), ((-1.0, 1.0), 4), ((0.0, 4.0), 8), ((-0.0, 4.0), 8), ((-4.0, 0.0), 8),
+             ((-3.0, 5.0), 2**12), (None, 64)]
+    for bounds, n_bins in cases:
+        for p_zero in (0.0, 0.3, 0.97, 1.0):
+            n = int(rng.integers(1, 5000))
+            x = np.round(rng.uniform(-2.0, 6.0, n), int(rng.integers(0, 3))) * rng.choice([1.0, 1e-3])
+            x[rng.random(n) < p_zero] = 0.0
+            x[(x == 0.0) & (rng.random(n) < 0.5)] = -0.0
+            if rng.random() < 0.5:
+                x[:700] = rng.choice([0.0, -0.0], 700) if n > 700 else x[:700]  # a long run of zeros
+            kw = dict(bounds=bounds, n_bins=n_bins, thresholds=(0.0, -0.0))
+            a, b = new.StreamingSummary(**kw), ref.StreamingSummary(**kw)
+            for c in _split(rng, x):
+                a.update(c)
+                b.update(c)
+            assert_same_state(a, b)
+            assert_same_result(a, b)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 3000), spread=st.sampled_from([0, 10, 22, 23, 60, 2100]))
+def test_exact_sums_on_both_paths(seed, n, spread):
+    """The exact sum and sum of squares: values in the chunk's top 23 binades go through the vectorised
+    tiles, the others (and subnormals) one by one; both against Fraction arithmetic and the reference."""
+    rng = np.random.default_rng(seed)
+    top = int(rng.integers(-1074 + spread, 1024)) if spread < 2100 else 1023
+    e = np.clip(rng.integers(top - spread, top + 1, n), -1074, 1023)
+    x = np.ldexp(1.0 + rng.integers(0, 2**52, n) / 2.0**52, e) * rng.choice([-1.0, 1.0], n)
+    x[rng.random(n) < 0.1] = rng.choice([0.0, -0.0, 5e-324, -2.0**-1022, 2.0**-1050])
+    a, b = new.StreamingSummary(bounds=(-1.0, 1.0)), ref.StreamingSummary(bounds=(-1.0, 1.0))
+    with np.errstate(over="ignore"):  # the reference's cell index of values near 2**1024
+        for c in _split(rng, x):
+            a.update(c)
+            b.update(c)
+    assert_same_state(a, b)
+    f = [Fraction(v) for v in x.tolist()]
+    assert a._sum == int(sum(f) * 2**1127) and a._sumsq == int(sum(v * v for v in f) * 2**2254)
+    assert (a._sum, a._sumsq) == (b._sum, b._sumsq)
+
+
+def test_fast_path_binades_do_not_change_the_sums():
+    """``chunk_pass``'s ``amax`` only picks which binades take the vectorised path: any value, even a wrong
+    one, gives the same exact sums (the rest go one by one)."""
+    from finmodel.sweep.summary_loops import chunk_pass
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(0, 1e6, 3000) * 2.0 ** rng.integers(-40, 5, 3000)
+    x[::7] = 0.0
+    cells = np.zeros((3, 4), np.int64)
+    none, exceed = np.zeros(0), np.zeros(0, np.int64)
+    sums = [chunk_pass(x, none, exceed, False, 0.0, 1.0, 1.0, cells, amax).tobytes()
+            for amax in (0.0, 5e-324, 1e-300, 1.0, float(np.abs(x).max()), 1e300, 1.7e308)]
+    assert len(set(sums)) == 1
+
+
+def test_merge_of_signed_zero_extremes_same_bits():
+    """A merge whose two cells have mins (or maxes) 0.0 and -0.0: the compiled merge
+    (summary_loops.merge_cells) leaves those to numpy's minimum/maximum, on contiguous arrays as
+    the reference does; with the other summary fresh, copied or unpickled (its cells rebuilt)."""
+    kw = dict(bounds=(-1.0, 1.0), n_bins=4, thresholds=(0.0,))
+    pairs = [([0.0, 0.5], [-0.0, 0.5]), ([-0.0, -0.5], [0.0, -0.5]), ([0.0], [-0.0]), ([-0.0, 0.0], [0.0, -0.0]),
+             ([0.25, -0.0], [0.0, 0.3]), ([0.1, 0.2], [0.3, 0.15])]
+    for xa, xb in pairs:
+        for ship in (lambda s: s, lambda s: s.copy(), lambda s: pickle.loads(pickle.dumps(s))):
+            a, b = new.StreamingSummary(**kw).update(xa), ship(new.StreamingSummary(**kw).update(xb))
+            ra, rb = ref.StreamingSummary(**kw).update(xa), ref.StreamingSummary(**kw).update(xb)
+            assert_same_state(a.merge(b), ra.merge(rb))
+            assert_same_state(b.merge(a), rb.merge(ra))
+            assert_same_result(a, ra)
