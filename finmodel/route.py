@@ -68,6 +68,24 @@ def default_threads(n: int, block_rows: int = ROUTE_BLOCK_ROWS) -> int:
     return min(2, os.cpu_count() or 1)
 
 
+_HUGE_PAGE = 2 << 20
+
+
+def _empty(shape) -> np.ndarray:
+    """``np.empty(shape)`` of float64; when 8 MiB or more, a view starting on a 2 MiB boundary of its own buffer.
+
+    The loop's stores are an output's first touch: aligned, its fresh pages fault in as transparent huge
+    pages (allocating and first writing the 10^6-row headline's 112 MB: about 20 ms instead of 31 ms on
+    the 2-core test machine).  At most 2 MiB more per array; numbers and layout are unchanged.
+    """
+    size = int(np.prod(shape))
+    if size * 8 < 4 * _HUGE_PAGE:
+        return np.empty(shape)
+    raw = np.empty(size + _HUGE_PAGE // 8)
+    start = (-raw.ctypes.data % _HUGE_PAGE) // 8
+    return raw[start:start + size].reshape(shape)
+
+
 def _own(a) -> np.ndarray:
     """A writeable C-contiguous float64 array (numba compiles one version per layout and read-only flag)."""
     a = np.asarray(a, dtype=np.float64)
@@ -93,10 +111,11 @@ def _mat(a: np.ndarray) -> tuple[np.ndarray, int]:
 class _Call:
     """One call of the loop: the tables, the P4P mode and the outputs it writes."""
 
-    def __init__(self, inputs: ModelInputs, n_years: int, n: int, *, full: bool, per_year: bool, in_loop_p4p: bool):
+    def __init__(self, inputs: ModelInputs, n_years: int, n: int, *, full: bool, per_year: bool, in_loop_p4p: bool,
+                 threads: int = 1):
         L.require_numba()
         self.inputs, self.Y, self.n = inputs, n_years, n
-        self.t: RouteTables = tables_for(inputs, n_years)
+        self.t: RouteTables = tables_for(inputs, n_years, threads=threads)
         t = self.t
         self.full = full
         self.qmode = 1 if (t.qipp_varies and t.fallback is None) else 0
@@ -136,14 +155,18 @@ class _Call:
         """The headline of rows ``s:e`` (:func:`~finmodel.route_loops.chain_rows`)."""
         t = self.t
         r1, s1, r2, s2 = self.inputs_of_block(inp, e - s, p4p_step)
-        L.chain_rows(e - s, s, r1, s1, r2, s2, self.ci, t.cf, t.gi, t.gf, t.xb, t.tab, t.plan_y, t.bp, t.bq,
+        L.chain_rows(e - s, s, r1, s1, r2, s2, self.ci, t.cf, t.gi, t.gf, t.xb, t.tab, t.ht, t.plan_y, t.bp, t.bq,
                      t.lines_a, t.lines_b, t.n_lines, t.wf_y, o1, *per_year_out)
+
+
+def _thread_count(n: int, threads: int | None, block_rows: int) -> int:
+    return default_threads(n, max(1, int(block_rows))) if threads is None else max(1, int(threads))
 
 
 def _run_blocks(n: int, block, threads: int | None, block_rows: int):
     block_rows = max(1, int(block_rows))
     starts = list(range(0, n, block_rows))
-    nt = default_threads(n, block_rows) if threads is None else max(1, int(threads))
+    nt = _thread_count(n, threads, block_rows)
     if nt > 1 and len(starts) > 1:
         with ThreadPoolExecutor(max_workers=nt) as pool:
             for f in [pool.submit(block, s, min(s + block_rows, n)) for s in starts]:
@@ -161,16 +184,16 @@ def headline_arrays(inputs: ModelInputs, n_years: int, *, threads=None, block_ro
     """The headline figures as a dict of year-major arrays (see :class:`finmodel.kernel.Headline`)."""
     n = max(inputs.n, 1)
     Y = int(n_years)
-    call = _Call(inputs, Y, n, full=False, per_year=per_year, in_loop_p4p=True)
+    call = _Call(inputs, Y, n, full=False, per_year=per_year, in_loop_p4p=True, threads=_thread_count(n, threads, block_rows))
     P = call.t.P
-    out = {name: np.empty(n) for name in ("p4p_released_gbp", "shortfall_total_gbp", "contingency_total_gbp",
-                                          "contingency_used_total_gbp", "unfunded_gap_total_gbp", "excess_over_contingency_gbp")}
-    out["shortfall_gbp"] = np.empty((Y, n))
-    out["partner_payment_total_gbp"] = np.empty((P, n))
+    out = {name: _empty((n,)) for name in ("p4p_released_gbp", "shortfall_total_gbp", "contingency_total_gbp",
+                                           "contingency_used_total_gbp", "unfunded_gap_total_gbp", "excess_over_contingency_gbp")}
+    out["shortfall_gbp"] = _empty((Y, n))
+    out["partner_payment_total_gbp"] = _empty((P, n))
     d1, d2, d3 = _DUMMY
     if per_year:
-        out.update(contingency_used_gbp=np.empty((Y, n)), partner_payments_gbp=np.empty((Y, P, n)),
-                   unfunded_gap_gbp=np.empty((Y, n)), underspend_retained_gbp=np.empty((Y, n)))
+        out.update(contingency_used_gbp=_empty((Y, n)), partner_payments_gbp=_empty((Y, P, n)),
+                   unfunded_gap_gbp=_empty((Y, n)), underspend_retained_gbp=_empty((Y, n)))
     o1 = (out["p4p_released_gbp"], out["shortfall_total_gbp"], out["contingency_total_gbp"],
           out["contingency_used_total_gbp"], out["unfunded_gap_total_gbp"], out["excess_over_contingency_gbp"])
     # (shortfall, partner totals, used, gap, retained, payments): dummies where not asked for or P = 0
@@ -229,7 +252,7 @@ def evaluate_route(inputs: ModelInputs, n_years: int, *, threads=None, block_row
     """Every ``ModelOutputs`` field for n scenarios (the reference's numbers to the penny)."""
     n = max(inputs.n, 1)
     Y = int(n_years)
-    call = _Call(inputs, Y, n, full=True, per_year=True, in_loop_p4p=False)
+    call = _Call(inputs, Y, n, full=True, per_year=True, in_loop_p4p=False, threads=_thread_count(n, threads, block_rows))
     t = call.t
     base, swept = t.base, t.swept
     if t.fallback is not None:

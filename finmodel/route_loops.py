@@ -7,14 +7,13 @@ totals over the years), writing year-major, scenario last:
 
 * :func:`every_output_rows` (``evaluate`` for n > 1): every loop field of ``ModelOutputs``;
 * :func:`chain_rows` (the sweep's headline): only what :func:`finmodel.kernel.evaluate_headline`
-  returns.  Per row it computes QIPP (single-table lookups read by offset) and P4P; then,
-  a tile of :data:`TILE` rows at a time, :func:`_tile_years` runs the years with rows
-  innermost (contiguous stores to the year-major outputs, partner totals in a scratch
-  array, plan constants hoisted).  About 2x the full loop's speed for the headline at one
-  thread (tests/benchmarks/test_bench_kernel.py).
+  returns, a tile of :data:`TILE` rows at a time: QIPP row by row (lookups in the plan's
+  compact headline table), then P4P (:func:`_tile_p4p`) and the years (:func:`_tile_years`)
+  with rows innermost in loops the compiler vectorises (tests/benchmarks/test_bench_kernel.py).
 
 Both call the same inlined formula helpers (:func:`_savings_of_year`,
-:func:`_quarter_release`, the table lookups), so a formula is written once.  The tables
+:func:`_quarter_release`, the table lookups), so a formula is written once; the headline
+reads a one-table plan's QIPP from the compact copy ``RouteTables.ht``.  The tables
 and lines are built once per plan by :mod:`finmodel.route_tables`; the caller is
 :mod:`finmodel.route`.  Each loop is a separate cached function, so a sweep loads only
 the headline loop and ``evaluate`` only the full one.
@@ -67,8 +66,13 @@ O_PAY, O_PARTS, O_QPACT, O_QACT, O_QCOH, O_BEN, O_OVP = range(7)
 GI_KIND, GI_COHORT, GI_NS, GI_JMAX, GI_NXB = range(5)
 # QIPP table column blocks of Y (then two blocks of C * Y): see route_tables.qipp_columns
 T_EA, T_AE, T_OP, T_AVD, T_FYE = range(5)
-#: Rows of a tile of the headline loop: the per-year part runs over a tile's rows at once (scratch fits in L1).
+#: Rows of a tile of the headline loop: P4P and the years run over a tile's rows at once.
 TILE = 256
+# rows of the headline loop's scratch S (N_S + 3 Y + P, TILE), then savings not delivered, demography, stated contingency
+# by year and partner totals: rows of one array, which the compiler sees apart (row loops vectorise without overlap checks)
+(S_ZERO, S_ADM, S_BEDS, S_CARE, S_CPY, S_AVDP, S_AVDD, S_AM, S_UN, S_LAM, S_LAM2, S_TSF, S_TCO, S_TUS, S_TGA, S_USED,
+ S_GAP, S_X, S_SEG) = range(19)
+N_S = 19
 
 
 def require_numba():
@@ -134,38 +138,30 @@ def _value_at(flat, offs, xg, col):
 
 
 @_jit(inline="always")
-def _one(flat, o, x, col):
-    """One QIPP figure of a single table: ``0 + (alpha + beta * ceiling)``, as :func:`_value` sums one group."""
-    return 0.0 + (flat[o + 2 * col] + flat[o + 2 * col + 1] * x)
-
-
-@_jit(inline="always")
-def _savings_of_year(y, p_ea, p_ae, p_op, d_ea, d_ae, d_op, es, sdf, benefits, bp, plan_y, sp, sd):
-    """Savings planned ``sp[y]`` and delivered ``sd[y]`` (£): QIPP plus scheme benefits less their overlap."""
+def _savings_of_year(y, p_ea, p_ae, p_op, d_ea, d_ae, d_op, es, sdf, benefits, bp, plan_y):
+    """(savings planned, savings delivered) in year ``y`` (£): QIPP plus scheme benefits less their overlap."""
     q_plan = (p_ea + p_ae) + p_op
     q_del = (d_ea + d_ae) + d_op
-    if benefits:
-        ov = min(max(p_ea, 0.0), max(bp[y, 0], 0.0))
-        ov += min(max(p_ae, 0.0), max(bp[y, 1], 0.0))
-        ov += min(max(p_op, 0.0), max(bp[y, 2], 0.0))
-        sp[y] = (q_plan + plan_y[2, y]) - ov
-        b0, b1, b2, b3 = bp[y, 0] * es, bp[y, 1] * sdf, bp[y, 2] * sdf, bp[y, 3] * sdf
-        ovd = min(max(d_ea, 0.0), max(b0, 0.0))
-        ovd = ovd + min(max(d_ae, 0.0), max(b1, 0.0))
-        ovd = ovd + min(max(d_op, 0.0), max(b2, 0.0))
-        sd[y] = (q_del + (((b0 + b1) + b2) + b3)) - ovd
-    else:  # x + 0 - 0 == x
-        sp[y] = q_plan
-        sd[y] = q_del
+    if not benefits:  # x + 0 - 0 == x
+        return q_plan, q_del
+    ov = min(max(p_ea, 0.0), max(bp[y, 0], 0.0))
+    ov += min(max(p_ae, 0.0), max(bp[y, 1], 0.0))
+    ov += min(max(p_op, 0.0), max(bp[y, 2], 0.0))
+    b0, b1, b2, b3 = bp[y, 0] * es, bp[y, 1] * sdf, bp[y, 2] * sdf, bp[y, 3] * sdf
+    ovd = min(max(d_ea, 0.0), max(b0, 0.0))
+    ovd = ovd + min(max(d_ae, 0.0), max(b1, 0.0))
+    ovd = ovd + min(max(d_op, 0.0), max(b2, 0.0))
+    return (q_plan + plan_y[2, y]) - ov, (q_del + (((b0 + b1) + b2) + b3)) - ovd
 
 
 @_jit(inline="always")
 def _quarter_release(p4p_sum, bq_q, pq, planned_total, nel):
     """One quarter's released P4P money (£): its share of the sum times its achievement, clipped to [0, 1]."""
-    w = pq / planned_total if planned_total > 0.0 else 0.0
+    w = pq / planned_total  # both divisions always, then a select: no branch, so a row loop vectorises
+    w = w if planned_total > 0.0 else 0.0
     share = p4p_sum * w
-    ach = (bq_q * -nel) / pq if pq > 0.0 else 0.0
-    ach = min(max(ach, 0.0), 1.0)
+    ach = (bq_q * -nel) / pq
+    ach = min(max(ach if pq > 0.0 else 0.0, 0.0), 1.0)
     return share * ach
 
 
@@ -245,7 +241,7 @@ def every_output_rows(m, off, r1, s1, r2, s2, ci, cf, gi, gf, xb, tab, plan_y, b
                 d_ea = _value(tab, kd, xg, T_EA * Y + y) * es
                 d_ae = _value(tab, kd, xg, T_AE * Y + y) * es
                 d_op = _value(tab, kd, xg, T_OP * Y + y) * sdf
-                _savings_of_year(y, p_ea, p_ae, p_op, d_ea, d_ae, d_op, es, sdf, benefits, bp, plan_y, sp, sd)
+                sp[y], sd[y] = _savings_of_year(y, p_ea, p_ae, p_op, d_ea, d_ae, d_op, es, sdf, benefits, bp, plan_y)
                 if full and benefits:
                     ben_o[y, 0, i], ben_o[y, 1, i] = bp[y, 0] * es, bp[y, 1] * sdf
                     ben_o[y, 2, i], ben_o[y, 3, i] = bp[y, 2] * sdf, bp[y, 3] * sdf
@@ -353,113 +349,148 @@ def every_output_rows(m, off, r1, s1, r2, s2, ci, cf, gi, gf, xb, tab, plan_y, b
         excess_o[i] = t_sf - t_cont
 
 
+@_jit(inline="always")
+def _plan_tile(a, k):
+    """A tile of an unswept per-row input's one value (``k = 0``), made once per call; empty when it is swept."""
+    return np.full(TILE, a[0]) if k == 0 else a[:0]
+
+
+@_jit(inline="always")
+def _tile_of(a, k, t0, tn, plan):
+    """Rows ``t0..t0+tn-1`` of a per-row input: a view when swept, else the plan's tile (unit stride either way)."""
+    return a[t0:t0 + tn] if k != 0 else plan[:tn]
+
+
+@_jit(inline="always")
+def _years_into(a, t0, tn, S, row0):
+    """Rows ``t0..`` of an (m, Y) input into scratch rows ``row0 + y`` (read in order, written rows first)."""
+    for r in range(tn):
+        for y in range(a.shape[1]):
+            S[row0 + y, r] = a[t0 + r, y]
+
+
+@_jit(inline="always")
+def _p4p_row(pr, cpa, nel, bsum, avd_p, avd_d, bq_sum, bq0, bq1, bq2, bq3, basis, p4p_on):
+    """Revised-design P4P of one row: (released, P4P-year contingency, admissions above plan) [£].
+
+    Scalars only: an array argument would cost a refcount call per row and stop the loop vectorising.
+    """
+    p4p_sum, released, unreleased = _p4p_revised(bq_sum, bq0, bq1, bq2, bq3, pr, cpa, nel)
+    adm = _admissions_above_plan_gbp(bsum, nel, pr, avd_p, avd_d, cpa)
+    return released, (p4p_sum * 1.0 if basis == 1 else unreleased * 1.0), (adm if p4p_on else 0.0)
+
+
 @_jit
-def _tile_years(t0, tn, off, Y, P, py, beds_from, care_from, basis, per_year, nd_s, adm_s, beds_s, care_s, cpy_s,
-                demo, k_demo, stated, k_stated, lines_a, lines_b, n_lines, wf_y, plan_y, sharing_y,
-                tot_s, cont_s, used_s, gap_s, am_s, lam_s, un_s, tsf_s, tco_s, tus_s, tga_s, pay_t,
-                sf_o, pay_tot_o, used_o, gap_o, ret_o, pay_o, sf_tot_o, cont_tot_o, used_tot_o, gap_tot_o, excess_o):
-    """Years of a tile's rows ``t0..t0+tn-1`` (block-local; outputs at ``off + row``), rows innermost.  Money in £.
+def _tile_p4p(tn, k_pr, pr0, v_pr, v_cpa, v_nel, v_bsum, bq_sum, bq0, bq1, bq2, bq3, basis, p4p_on, rel_v, S):
+    """Revised-design P4P of a tile's rows (a function of its own, so that the compiler vectorises its loop)."""
+    if k_pr == 0:  # planned reduction not swept: its quarterly shares are the same for every row (hoisted)
+        for r in range(tn):
+            rel_v[r], S[S_CPY, r], S[S_ADM, r] = _p4p_row(pr0, v_cpa[r], v_nel[r], v_bsum[r], S[S_AVDP, r], S[S_AVDD, r],
+                                                          bq_sum, bq0, bq1, bq2, bq3, basis, p4p_on)
+    else:
+        for r in range(tn):
+            rel_v[r], S[S_CPY, r], S[S_ADM, r] = _p4p_row(v_pr[r], v_cpa[r], v_nel[r], v_bsum[r], S[S_AVDP, r], S[S_AVDD, r],
+                                                          bq_sum, bq0, bq1, bq2, bq3, basis, p4p_on)
+
+
+@_jit
+def _tile_years(tn, Y, P, py, beds_from, care_from, basis, per_year, S, lines_a, lines_b, n_lines, wf_y, plan_y, sharing_y,
+                sf_o, pay_tot_o, used_o, gap_o, ret_o, pay_o, sf_tot_o, cont_tot_o, used_tot_o, gap_tot_o, excess_o, i0):
+    """Years of a tile's ``tn`` rows (outputs at ``i0 + row``), rows innermost.  Money in £.
 
     The reference's steps 4-5 for each year: shortfall = (((savings not delivered + P4P-year
     admissions) + beds) + demography) + care homes; contingency by basis; used =
     min(max(shortfall, 0), contingency); the capped split of the rest by the plan's lines
     and each open partner's share and cap, less its share of any underspend; unfunded gap
-    and retained underspend; totals over the years summed in year order.
+    and retained underspend; totals over the years summed in year order.  A part that is 0
+    in a year is read from the zero row, so each row loop is straight-line code.
     """
-    i0 = off + t0
-    for y in range(Y):
-        on_py, on_beds, on_care = y == py, y >= beds_from, y >= care_from
-        for r in range(tn):
-            a_y = adm_s[r] if on_py else 0.0
-            b_y = beds_s[r] if on_beds else 0.0
-            c_y = care_s[r] if on_care else 0.0
-            tot = (((nd_s[y, r] + a_y) + b_y) + demo[(t0 + r) * k_demo, y]) + c_y
-            tot_s[r] = tot
-            sf_o[y, i0 + r] = tot
-        if basis == 1 or basis == 2:
-            for r in range(tn):
-                cont_s[r] = cpy_s[r] if on_py else 0.0
-        elif basis == 3:
-            for r in range(tn):
-                cont_s[r] = stated[(t0 + r) * k_stated, y]
-        else:
-            for r in range(tn):
-                cont_s[r] = 0.0
-        for r in range(tn):
-            pos = max(tot_s[r], 0.0)
-            used = min(pos, cont_s[r])
-            used_s[r] = used
-            am_s[r] = pos - used
-        if P > 0:
-            sharing = sharing_y[y]
-            b0, a0 = lines_b[y, 0], lines_a[y, 0]
-            for r in range(tn):
-                lam_s[r] = am_s[r] * b0 + a0
-                un_s[r] = max(tot_s[r], 0.0) - tot_s[r]  # max(-total, 0)
-            for k in range(1, n_lines[y]):
-                bk, ak = lines_b[y, k], lines_a[y, k]
-                for r in range(tn):
-                    lam_s[r] = max(lam_s[r], am_s[r] * bk + ak)
-            for p in range(P):
-                share, cap, w = wf_y[0, y, p], wf_y[1, y, p], wf_y[2, y, p]
-                less = sharing and w != 0.0
-                for r in range(tn):
-                    v = min(lam_s[r] * share, cap) if share > 0.0 else 0.0
-                    if less:
-                        v = v - un_s[r] * w
-                    if per_year:
-                        pay_o[y, p, i0 + r] = v
-                    pay_t[p, r] = v if y == 0 else pay_t[p, r] + v
-            cap_y = plan_y[3, y]
-            for r in range(tn):
-                gap_s[r] = max(am_s[r] - cap_y, 0.0)
-                if per_year:
-                    used_o[y, i0 + r], gap_o[y, i0 + r] = used_s[r], gap_s[r]
-                    ret_o[y, i0 + r] = 0.0 if sharing else un_s[r]
-        else:
-            for r in range(tn):
-                gap_s[r] = max(tot_s[r] - used_s[r], 0.0)
-                if per_year:
-                    used_o[y, i0 + r], gap_o[y, i0 + r] = used_s[r], gap_s[r]
-                    ret_o[y, i0 + r] = max(-tot_s[r], 0.0)
-        if y == 0:
-            for r in range(tn):
-                tsf_s[r], tco_s[r], tus_s[r], tga_s[r] = tot_s[r], cont_s[r], used_s[r], gap_s[r]
-        else:
-            for r in range(tn):
-                tsf_s[r] += tot_s[r]
-                tco_s[r] += cont_s[r]
-                tus_s[r] += used_s[r]
-                tga_s[r] += gap_s[r]
+    i0 = max(i0, 0)  # the compiler then sees output indices >= 0: no negative-index wraparound per row
+    i1 = i0 + tn
+    ND, DM, ST, PT = N_S, N_S + Y, N_S + 2 * Y, N_S + 3 * Y
+    for r in range(tn):  # totals start at -0.0: x + -0.0 == x for every x, so year 0's totals are its figures
+        S[S_TSF, r], S[S_TCO, r], S[S_TUS, r], S[S_TGA, r] = -0.0, -0.0, -0.0, -0.0
     for p in range(P):
         for r in range(tn):
-            pay_tot_o[p, i0 + r] = pay_t[p, r]
+            S[PT + p, r] = -0.0
+    has_p = P > 0
+    for y in range(Y):
+        a_row = S_ADM if y == py else S_ZERO
+        b_row = S_BEDS if y >= beds_from else S_ZERO
+        c_row = S_CARE if y >= care_from else S_ZERO
+        k_row = S_CPY if (basis == 1 or basis == 2) and y == py else (ST + y if basis == 3 else S_ZERO)
+        cap_y, b0, a0 = plan_y[3, y], lines_b[y, 0], lines_a[y, 0]
+        sf_y = sf_o[y, i0:i1]
+        for r in range(tn):
+            tot = (((S[ND + y, r] + S[a_row, r]) + S[b_row, r]) + S[DM + y, r]) + S[c_row, r]
+            sf_y[r] = tot
+            cont = S[k_row, r]
+            pos = max(tot, 0.0)
+            used = min(pos, cont)
+            am = pos - used
+            gap = max(am - cap_y, 0.0) if has_p else max(tot - used, 0.0)
+            S[S_AM, r], S[S_UN, r], S[S_LAM, r] = am, max(tot, 0.0) - tot, am * b0 + a0  # UN: max(-total, 0)
+            S[S_TSF, r] += tot
+            S[S_TCO, r] += cont
+            S[S_TUS, r] += used
+            S[S_TGA, r] += gap
+            S[S_USED, r], S[S_GAP, r] = used, gap  # for the per-year outputs (a branch here would stop vectorisation)
+        lam = S_LAM
+        if has_p:
+            for k in range(1, n_lines[y]):  # the max over the lines, ping-pong between two rows (plain stores)
+                bk, ak = lines_b[y, k], lines_a[y, k]
+                nxt = S_LAM2 if lam == S_LAM else S_LAM
+                for r in range(tn):
+                    S[nxt, r] = max(S[lam, r], S[S_AM, r] * bk + ak)
+                lam = nxt
+            for p in range(P):
+                share, cap, w = wf_y[0, y, p], wf_y[1, y, p], wf_y[2, y, p]
+                is_open, less = share > 0.0, sharing_y[y] and w != 0.0
+                for r in range(tn):
+                    v = min(S[lam, r] * share, cap)
+                    v = v if is_open else 0.0
+                    vl = v - S[S_UN, r] * w
+                    S[PT + p, r] += vl if less else v
+                if per_year:  # the year's payments again, for the per-year output (a sweep's chunks skip it)
+                    pay_y = pay_o[y, p, i0:i1]
+                    for r in range(tn):
+                        v = min(S[lam, r] * share, cap) if is_open else 0.0
+                        pay_y[r] = v - S[S_UN, r] * w if less else v
+        if per_year:
+            used_y, gap_y, ret_y = used_o[y, i0:i1], gap_o[y, i0:i1], ret_o[y, i0:i1]
+            sharing = sharing_y[y]
+            for r in range(tn):
+                used_y[r], gap_y[r] = S[S_USED, r], S[S_GAP, r]
+                ret_y[r] = (0.0 if sharing else S[S_UN, r]) if has_p else max(-sf_y[r], 0.0)
+    for p in range(P):
+        pay_tot_y = pay_tot_o[p, i0:i1]
+        for r in range(tn):
+            pay_tot_y[r] = S[PT + p, r]
+    sf_tot, cont_tot, used_tot, gap_tot, ex = sf_tot_o[i0:i1], cont_tot_o[i0:i1], used_tot_o[i0:i1], gap_tot_o[i0:i1], excess_o[i0:i1]
     for r in range(tn):
-        sf_tot_o[i0 + r], cont_tot_o[i0 + r], used_tot_o[i0 + r], gap_tot_o[i0 + r] = tsf_s[r], tco_s[r], tus_s[r], tga_s[r]
-        excess_o[i0 + r] = tsf_s[r] - tco_s[r]
+        sf_tot[r], cont_tot[r], used_tot[r], gap_tot[r] = S[S_TSF, r], S[S_TCO, r], S[S_TUS, r], S[S_TGA, r]
+        ex[r] = S[S_TSF, r] - S[S_TCO, r]
 
 
 @_jit
-def chain_rows(m, off, r1, s1, r2, s2, ci, cf, gi, gf, xb, tab, plan_y, bp, bq, lines_a, lines_b, n_lines, wf_y,
+def chain_rows(m, off, r1, s1, r2, s2, ci, cf, gi, gf, xb, tab, ht, plan_y, bp, bq, lines_a, lines_b, n_lines, wf_y,
                o1, sf_o, pay_tot_o, used_o, gap_o, ret_o, pay_o):
     """Rows ``0..m-1`` of a block (inputs block-local, outputs at ``off + j``).  Money in £.
 
     ``o1`` = (P4P released, shortfall total, contingency total, contingency used total,
     unfunded gap total, excess over contingency), each (n,); ``sf_o`` (Y, n);
     ``pay_tot_o`` (P, n); with ``ci[CI_PER_YEAR]`` also ``used_o``, ``gap_o``, ``ret_o``
-    (Y, n) and ``pay_o`` (Y, P, n).  Other arguments as :func:`every_output_rows`.
-    Rows are taken in tiles of ``TILE``: a row's QIPP, P4P, beds and care go to the tile's
-    scratch arrays, and the tile's last row hands the tile to :func:`_tile_years`.
+    (Y, n) and ``pay_o`` (Y, P, n).  ``ht``: the plan's headline table when QIPP is one
+    table (:attr:`~finmodel.route_tables.RouteTables.ht`).  Other arguments as
+    :func:`every_output_rows`.  A tile of ``TILE`` rows at a time: QIPP row by row into the
+    scratch rows, then P4P (:func:`_tile_p4p`) and the years (:func:`_tile_years`).
     """
-    Y, P, py = ci[CI_Y], ci[CI_P], ci[CI_PY]
+    Y, P, py = max(ci[CI_Y], 0), ci[CI_P], ci[CI_PY]
     qmode, pmode, basis = ci[CI_QMODE], ci[CI_PMODE], ci[CI_BASIS]
     per_year, benefits = ci[CI_PER_YEAR] != 0, ci[CI_BENEFITS] != 0
     d_lo, d0 = cf[CF_D_LO], ci[CI_D0]
     beds_from, care_from, p4p_on = ci[CI_BEDS_FROM], ci[CI_CARE_FROM], ci[CI_P4P_ON] != 0
-    share_underspend = ci[CI_SHARE_UNDERSPEND] != 0
-    bq_sum = cf[CF_BQSUM]
     bq0, bq1, bq2, bq3 = bq[0], bq[1], bq[2], bq[3]
-    psum0, prel0, punr0, palw0 = cf[CF_PSUM], cf[CF_PREL], cf[CF_PUNR], cf[CF_PALW]
     kp = np.zeros(gi.shape[0], dtype=np.int64)  # the row's planned / delivered table rows per group
     kd = np.zeros(gi.shape[0], dtype=np.int64)
     xg = np.zeros(gi.shape[0])
@@ -467,93 +498,102 @@ def chain_rows(m, off, r1, s1, r2, s2, ci, cf, gi, gf, xb, tab, plan_y, bp, bq, 
     flat = tab.reshape(-1)  # (groups, rows, K, alpha | beta) read by offset: one index per figure
     op = np.zeros(n_groups, dtype=np.int64)  # the row's planned / delivered table offsets per group
     od = np.zeros(n_groups, dtype=np.int64)
-    sp = plan_y[0].copy()  # savings planned / delivered by year (the plan's when QIPP is not swept)
-    sd = plan_y[1].copy()
-    pay_t = np.zeros((max(P, 1), TILE))  # a partner's payments summed over the years
-    nd_s, adm_s, beds_s, care_s, cpy_s = np.zeros((Y, TILE)), np.zeros(TILE), np.zeros(TILE), np.zeros(TILE), np.zeros(TILE)
-    tot_s, cont_s, used_s, gap_s = np.zeros(TILE), np.zeros(TILE), np.zeros(TILE), np.zeros(TILE)
-    am_s, lam_s, un_s = np.zeros(TILE), np.zeros(TILE), np.zeros(TILE)
-    tsf_s, tco_s, tus_s, tga_s = np.zeros(TILE), np.zeros(TILE), np.zeros(TILE), np.zeros(TILE)
-    # per-year plan constants, once per call
-    sharing_y = np.zeros(Y, dtype=np.bool_)
-    for y in range(Y):
-        sharing_y[y] = share_underspend and plan_y[4, y] != 0.0
+    ND, DM, ST = N_S, N_S + Y, N_S + 2 * Y
+    S = np.zeros((N_S + 3 * Y + max(P, 0), TILE))
+    S[S_AVDP, :], S[S_AVDD, :] = cf[CF_AVD_P], cf[CF_AVD_D]  # the plan's (kept when QIPP is not swept)
     a_delay, a_sdf, a_ead, a_nel, a_bnc, a_bdpa, a_bdc, a_cha = r1[DELAY], r1[SDF], r1[EAD], r1[NEL], r1[BNC], r1[BDPA], r1[BDC], r1[CHA]
     a_chc, a_pr, a_cpa, a_bsum, a_psum, a_prel, a_punr, a_palw = r1[CHC], r1[PR], r1[CPA], r1[BSUM], r1[PSUM], r1[PREL], r1[PUNR], r1[PALW]
     k_delay, k_sdf, k_ead, k_nel, k_bnc, k_bdpa, k_bdc, k_cha = s1[DELAY], s1[SDF], s1[EAD], s1[NEL], s1[BNC], s1[BDPA], s1[BDC], s1[CHA]
     k_chc, k_pr, k_cpa, k_bsum, k_psum, k_prel, k_punr, k_palw = s1[CHC], s1[PR], s1[CPA], s1[BSUM], s1[PSUM], s1[PREL], s1[PUNR], s1[PALW]
+    if pmode == 0:  # the plan's P4P figures for every row
+        a_psum, a_prel, a_punr, a_palw = cf[CF_PSUM:CF_PSUM + 1], cf[CF_PREL:CF_PREL + 1], cf[CF_PUNR:CF_PUNR + 1], cf[CF_PALW:CF_PALW + 1]
+        k_psum = k_prel = k_punr = k_palw = 0
     ceil, demo, stated = r2[CEIL], r2[DEMO], r2[STATED]
     k_ceil, k_demo, k_stated = s2[CEIL], s2[DEMO], s2[STATED]
     released_o, sf_tot_o, cont_tot_o, used_tot_o, gap_tot_o, excess_o = o1[0], o1[1], o1[2], o1[3], o1[4], o1[5]
-    r = 0  # the row's place in its tile of TILE rows
-    for j in range(m):
-        i = off + j
-        t0 = j - r
+    sharing_y = np.zeros(Y, dtype=np.bool_)
+    for y in range(Y):  # the plan's savings not delivered and demography (kept when not swept), per-year constants
+        S[ND + y, :], S[DM + y, :] = plan_y[0, y] - plan_y[1, y], demo[0, y]
+        S[ST + y, :] = stated[0, y] if basis == 3 else 0.0
+        sharing_y[y] = ci[CI_SHARE_UNDERSPEND] != 0 and plan_y[4, y] != 0.0
+    # unswept per-row inputs: a tile of the plan's value, once per call (every row loop then reads unit stride)
+    f_delay, f_sdf, f_ead, f_nel = _plan_tile(a_delay, k_delay), _plan_tile(a_sdf, k_sdf), _plan_tile(a_ead, k_ead), _plan_tile(a_nel, k_nel)
+    f_bnc, f_bdpa, f_bdc, f_cha = _plan_tile(a_bnc, k_bnc), _plan_tile(a_bdpa, k_bdpa), _plan_tile(a_bdc, k_bdc), _plan_tile(a_cha, k_cha)
+    f_chc, f_pr, f_cpa, f_bsum = _plan_tile(a_chc, k_chc), _plan_tile(a_pr, k_pr), _plan_tile(a_cpa, k_cpa), _plan_tile(a_bsum, k_bsum)
+    f_psum, f_prel, f_punr, f_palw = _plan_tile(a_psum, k_psum), _plan_tile(a_prel, k_prel), _plan_tile(a_punr, k_punr), _plan_tile(a_palw, k_palw)
+    # one table of kind 0 (fixed ceiling: x = 0, one segment) or 1 (shared ceiling): segments a tile at a time,
+    # lookups in the headline table ht (offsets >= 0 by max: no negative-index wraparound per lookup)
+    one_table = n_groups == 1 and gi[0, GI_KIND] != 2
+    kind0, ns0, nxb0 = (gi[0, GI_KIND], gi[0, GI_NS], gi[0, GI_NXB]) if n_groups >= 1 else (0, 1, 0)
+    hw = max(6 * Y + 2, 0)
+    for t0 in range(0, m, TILE):
         tn = min(TILE, m - t0)
-        sdf = a_sdf[j * k_sdf]
-        es = a_ead[j * k_ead] * sdf  # as the reference: ea_delivery x savings_delivery
-        # 1-2. QIPP (and scheme benefits): savings planned / delivered per year, EAs avoided in the P4P year
+        i0 = off + t0
+        if k_demo != 0:
+            _years_into(demo, t0, tn, S, DM)
+        if basis == 3 and k_stated != 0:
+            _years_into(stated, t0, tn, S, ST)
+        # 1-2. QIPP (and scheme benefits): savings not delivered per year, EAs avoided in the P4P year
         if qmode == 1:
-            dk = int(a_delay[j * k_delay] - d_lo)
-            _row_keys(j, d0, dk, ceil, k_ceil, gi, gf, xb, kp, kd, xg)
-            for g in range(n_groups):
-                op[g] = (g * n_rows + kp[g]) * n_cols * 2
-                od[g] = (g * n_rows + kd[g]) * n_cols * 2
-            if n_groups == 1:  # one table (fixed or shared ceiling): the sums over groups are one term
-                o_p, o_d, x0 = op[0], od[0], xg[0]
-                for y in range(Y):
-                    p_ea, p_ae, p_op = _one(flat, o_p, x0, T_EA * Y + y), _one(flat, o_p, x0, T_AE * Y + y), _one(flat, o_p, x0, T_OP * Y + y)
-                    d_ea = _one(flat, o_d, x0, T_EA * Y + y) * es
-                    d_ae = _one(flat, o_d, x0, T_AE * Y + y) * es
-                    d_op = _one(flat, o_d, x0, T_OP * Y + y) * sdf
-                    _savings_of_year(y, p_ea, p_ae, p_op, d_ea, d_ae, d_op, es, sdf, benefits, bp, plan_y, sp, sd)
-                avd_p = _one(flat, o_p, x0, T_AVD * Y + py)
-                avd_d = _one(flat, o_d, x0, T_AVD * Y + py) * es
-            else:
-                for y in range(Y):
-                    p_ea, p_ae, p_op = _value_at(flat, op, xg, T_EA * Y + y), _value_at(flat, op, xg, T_AE * Y + y), _value_at(flat, op, xg, T_OP * Y + y)
-                    d_ea = _value_at(flat, od, xg, T_EA * Y + y) * es
-                    d_ae = _value_at(flat, od, xg, T_AE * Y + y) * es
-                    d_op = _value_at(flat, od, xg, T_OP * Y + y) * sdf
-                    _savings_of_year(y, p_ea, p_ae, p_op, d_ea, d_ae, d_op, es, sdf, benefits, bp, plan_y, sp, sd)
-                avd_p = _value_at(flat, op, xg, T_AVD * Y + py)
-                avd_d = _value_at(flat, od, xg, T_AVD * Y + py) * es
-        else:
-            avd_p, avd_d = cf[CF_AVD_P], cf[CF_AVD_D]
-
+            v_delay, v_sdf, v_ead = _tile_of(a_delay, k_delay, t0, tn, f_delay), _tile_of(a_sdf, k_sdf, t0, tn, f_sdf), _tile_of(a_ead, k_ead, t0, tn, f_ead)
+            if one_table and kind0 == 1:
+                c0, kc = (ceil[t0:t0 + tn, 0], 1) if k_ceil != 0 else (ceil[0:1, 0], 0)
+                for r in range(tn):
+                    S[S_X, r], S[S_SEG, r] = c0[r * kc], 0.0
+                for b in range(nxb0):  # breakpoints <= x (np.searchsorted side='right'), rows innermost
+                    xbb = xb[0, b]
+                    for r in range(tn):
+                        S[S_SEG, r] += 1.0 if xbb <= S[S_X, r] else 0.0
+            for r in range(tn):
+                sdf = v_sdf[r]
+                es = v_ead[r] * sdf  # as the reference: ea_delivery x savings_delivery
+                dk = int(v_delay[r] - d_lo)
+                if one_table:
+                    seg, x0 = int(S[S_SEG, r]), S[S_X, r]
+                    o_p, o_d = max((d0 * ns0 + seg) * hw, 0), max((dk * ns0 + seg) * hw, 0)
+                    for y in range(Y):
+                        p, d = o_p + 6 * y, o_d + 6 * y
+                        p_ea, p_ae, p_op = ht[p] + ht[p + 1] * x0, ht[p + 2] + ht[p + 3] * x0, ht[p + 4] + ht[p + 5] * x0
+                        d_ea = (ht[d] + ht[d + 1] * x0) * es
+                        d_ae = (ht[d + 2] + ht[d + 3] * x0) * es
+                        d_op = (ht[d + 4] + ht[d + 5] * x0) * sdf
+                        sp_y, sd_y = _savings_of_year(y, p_ea, p_ae, p_op, d_ea, d_ae, d_op, es, sdf, benefits, bp, plan_y)
+                        S[ND + y, r] = sp_y - sd_y
+                    S[S_AVDP, r] = ht[o_p + 6 * Y] + ht[o_p + 6 * Y + 1] * x0
+                    S[S_AVDD, r] = (ht[o_d + 6 * Y] + ht[o_d + 6 * Y + 1] * x0) * es
+                else:  # a table per cohort (or none): sums over the groups
+                    _row_keys(t0 + r, d0, dk, ceil, k_ceil, gi, gf, xb, kp, kd, xg)
+                    for g in range(n_groups):
+                        op[g] = (g * n_rows + kp[g]) * n_cols * 2
+                        od[g] = (g * n_rows + kd[g]) * n_cols * 2
+                    for y in range(Y):
+                        p_ea, p_ae, p_op = _value_at(flat, op, xg, T_EA * Y + y), _value_at(flat, op, xg, T_AE * Y + y), _value_at(flat, op, xg, T_OP * Y + y)
+                        d_ea = _value_at(flat, od, xg, T_EA * Y + y) * es
+                        d_ae = _value_at(flat, od, xg, T_AE * Y + y) * es
+                        d_op = _value_at(flat, od, xg, T_OP * Y + y) * sdf
+                        sp_y, sd_y = _savings_of_year(y, p_ea, p_ae, p_op, d_ea, d_ae, d_op, es, sdf, benefits, bp, plan_y)
+                        S[ND + y, r] = sp_y - sd_y
+                    S[S_AVDP, r] = _value_at(flat, op, xg, T_AVD * Y + py)
+                    S[S_AVDD, r] = _value_at(flat, od, xg, T_AVD * Y + py) * es
         # 3. P4P: the sum held back, what is released, what is not; the 70% rule's factor
-        if pmode == 0:
-            p4p_sum, released, unreleased, allowed = psum0, prel0, punr0, palw0
-        elif pmode == 1:  # revised design, the plan's quarterly baseline (core.p4p)
-            pr = a_pr[j * k_pr]
-            cpa = a_cpa[j * k_cpa]
-            nel = a_nel[j * k_nel]
-            p4p_sum, released, unreleased = _p4p_revised(bq_sum, bq0, bq1, bq2, bq3, pr, cpa, nel)
-            allowed = 1.0
-        else:  # computed per block by the reference's own P4P step
-            p4p_sum, released = a_psum[j * k_psum], a_prel[j * k_prel]
-            unreleased, allowed = a_punr[j * k_punr], a_palw[j * k_palw]
-        released_o[i] = released
-
-        # 4. shortfall parts that do not change by year
-        adm = 0.0
-        if p4p_on:
-            adm = _admissions_above_plan_gbp(a_bsum[j * k_bsum], a_nel[j * k_nel], a_pr[j * k_pr], avd_p, avd_d,
-                                             a_cpa[j * k_cpa])
-        beds_s[r] = (a_bnc[j * k_bnc] * a_bdpa[j * k_bdpa]) * a_bdc[j * k_bdc]
-        care_s[r] = a_cha[j * k_cha] * a_chc[j * k_chc]
-        adm_s[r] = adm
-        if basis == 1:
-            cpy_s[r] = p4p_sum * allowed
-        elif basis == 2:
-            cpy_s[r] = unreleased * allowed
-        for y in range(Y):
-            nd_s[y, r] = sp[y] - sd[y]
-        if r == tn - 1:  # the tile's rows done: the years, rows innermost (loops the compiler can vectorise)
-            _tile_years(t0, tn, off, Y, P, py, beds_from, care_from, basis, per_year, nd_s, adm_s, beds_s, care_s, cpy_s,
-                        demo, k_demo, stated, k_stated, lines_a, lines_b, n_lines, wf_y, plan_y, sharing_y,
-                        tot_s, cont_s, used_s, gap_s, am_s, lam_s, un_s, tsf_s, tco_s, tus_s, tga_s, pay_t,
-                        sf_o, pay_tot_o, used_o, gap_o, ret_o, pay_o, sf_tot_o, cont_tot_o, used_tot_o, gap_tot_o, excess_o)
-            r = 0
-        else:
-            r += 1
+        rel_v = released_o[max(i0, 0):max(i0, 0) + tn]
+        v_nel, v_cpa, v_bsum = _tile_of(a_nel, k_nel, t0, tn, f_nel), _tile_of(a_cpa, k_cpa, t0, tn, f_cpa), _tile_of(a_bsum, k_bsum, t0, tn, f_bsum)
+        v_pr = _tile_of(a_pr, k_pr, t0, tn, f_pr)
+        if pmode == 1:  # revised design, the plan's quarterly baseline (core.p4p); the 70% rule's factor is 1
+            _tile_p4p(tn, k_pr, a_pr[0], v_pr, v_cpa, v_nel, v_bsum, cf[CF_BQSUM], bq0, bq1, bq2, bq3, basis, p4p_on, rel_v, S)
+        else:  # the plan's figures, or the reference's own P4P step on the block
+            psum_v, prel_v = _tile_of(a_psum, k_psum, t0, tn, f_psum), _tile_of(a_prel, k_prel, t0, tn, f_prel)
+            punr_v, palw_v = _tile_of(a_punr, k_punr, t0, tn, f_punr), _tile_of(a_palw, k_palw, t0, tn, f_palw)
+            for r in range(tn):
+                rel_v[r] = prel_v[r]
+                S[S_CPY, r] = psum_v[r] * palw_v[r] if basis == 1 else punr_v[r] * palw_v[r]
+                adm = _admissions_above_plan_gbp(v_bsum[r], v_nel[r], v_pr[r], S[S_AVDP, r], S[S_AVDD, r], v_cpa[r])
+                S[S_ADM, r] = adm if p4p_on else 0.0
+        # 4-5. shortfall parts that do not change by year; then the years, rows innermost
+        v_bnc, v_bdpa, v_bdc = _tile_of(a_bnc, k_bnc, t0, tn, f_bnc), _tile_of(a_bdpa, k_bdpa, t0, tn, f_bdpa), _tile_of(a_bdc, k_bdc, t0, tn, f_bdc)
+        v_cha, v_chc = _tile_of(a_cha, k_cha, t0, tn, f_cha), _tile_of(a_chc, k_chc, t0, tn, f_chc)
+        for r in range(tn):
+            S[S_BEDS, r] = (v_bnc[r] * v_bdpa[r]) * v_bdc[r]
+            S[S_CARE, r] = v_cha[r] * v_chc[r]
+        _tile_years(tn, Y, P, py, beds_from, care_from, basis, per_year, S, lines_a, lines_b, n_lines, wf_y, plan_y, sharing_y,
+                    sf_o, pay_tot_o, used_o, gap_o, ret_o, pay_o, sf_tot_o, cont_tot_o, used_tot_o, gap_tot_o, excess_o, i0)

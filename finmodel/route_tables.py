@@ -9,9 +9,13 @@ share the same plan arrays (a sweep's chunks):
 * QIPP tables: with the ramp's shape fixed, each QIPP figure of a scenario is
   ``alpha[key] + beta[key] * x`` with ``x`` its ceiling and ``key`` = (go-live delay,
   segment of ``x`` between the ramps' breakpoints) -- exact, not a surrogate
-  (:func:`finmodel.core.piecewise.ramp_table`);
+  (:func:`finmodel.core.piecewise.ramp_table`); for the headline loop, a one-table plan's
+  columns it reads, adjacent (:attr:`RouteTables.ht`);
 * the capped split's lines ``lam(A) = max_k (a_k + b_k A)`` per year
   (:func:`finmodel.core.piecewise.allocation_lines`).
+
+Each call still checks its swept delays and ceilings (whole months, finite, one ceiling for
+every cohort, ranges inside the cached tables' ranges): :func:`facts`, one compiled pass.
 
 When the tables or lines cannot represent the call (swept ramp shape, per-cohort
 constants, shares or caps, scheme benefits; non-whole months), :attr:`RouteTables.fallback`
@@ -21,6 +25,7 @@ names why and every block runs the reference route instead.
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -37,6 +42,7 @@ _RAMP_SHAPE = ("go_live_month", "initial_frac", "initial_months", "step_frac_pm"
 _MAX_TABLE_ROWS = 200_000
 _MAX_BREAKPOINTS = 4096
 BASIS_CODE = {"none": 0, "p4p_sum": 1, "p4p_unreleased": 2, "stated": 3}
+_SCAN_SLICE_ROWS = 65536  # fewest rows per thread of a parallel facts() pass
 
 
 def swept_fields(inputs: ModelInputs) -> tuple[str, ...]:
@@ -68,6 +74,45 @@ def ranges(inputs: ModelInputs, mode):
     return d_rng, x_rng
 
 
+def _scannable(a) -> bool:
+    """A writeable C-contiguous float64 matrix with a column (the one layout :func:`route_scan.scan` is compiled for)."""
+    return (isinstance(a, np.ndarray) and a.dtype == np.float64 and a.ndim == 2 and a.shape[0] >= 1 and a.shape[1] >= 1
+            and a.flags.c_contiguous and a.flags.writeable)
+
+
+def facts(inputs: ModelInputs, swept, threads: int = 1):
+    """:func:`ceiling_mode`, :func:`ranges` and the per-call flags, from one compiled pass where the arrays allow.
+
+    Same answers as the three numpy functions (where a reduction could differ from the
+    pass's comparisons, at a signed zero or a non-finite ceiling, numpy's reduction is used).
+    With ``threads`` > 1 the pass runs on that many slices of the rows at once.
+    """
+    from finmodel import route_loops
+
+    d, c = inputs.delay_months, inputs.ceiling_frac
+    if route_loops.numba is None or not (_scannable(d) and _scannable(c)):
+        mode = ceiling_mode(inputs, swept)
+        return (mode, *ranges(inputs, mode), _flags(inputs))
+    from finmodel.route_scan import scan
+
+    m = c.shape[0]
+    if threads > 1 and m >= _SCAN_SLICE_ROWS * threads and d.shape[0] in (1, m):
+        cuts = [m * k // threads for k in range(threads + 1)]
+        parts = [(d if d.shape[0] == 1 else d[a:b], c[a:b]) for a, b in zip(cuts, cuts[1:])]
+        with ThreadPoolExecutor(max_workers=threads) as pool:  # the compiled pass releases the GIL
+            res = list(pool.map(lambda dc: scan(*dc), parts))
+        whole, finite, shared = all(r[0] for r in res), all(r[1] for r in res), all(r[2] for r in res)
+        lo, hi = min(r[3] for r in res), max(r[4] for r in res)  # used only when all finite and not zero
+    else:
+        whole, finite, shared, lo, hi = scan(d, c)
+    mode = "fixed" if "ceiling_frac" not in swept else ("shared" if shared else "cohort")
+    d_rng = (min(float(d.min()), 0.0), max(float(d.max()), 0.0))  # numpy's (contiguous, fast): which zero it returns
+    x_rng = None
+    if mode == "shared":
+        x_rng = (lo, hi) if (finite and lo != 0.0 and hi != 0.0) else (float(c[:, 0].min()), float(c[:, 0].max()))
+    return mode, d_rng, x_rng, (bool(whole), bool(finite))
+
+
 def qipp_columns(S, F, L, k1, k2, k3, cnt, w):
     """(rows, K) table columns from per-cohort month-sums S, March fractions F, live months L (rows, C, Y).
 
@@ -90,9 +135,9 @@ def qipp_columns(S, F, L, k1, k2, k3, cnt, w):
 class RouteTables:
     """The plan-only part of one fast-route evaluation (see the module docstring)."""
 
-    def __init__(self, inputs: ModelInputs, n_years: int, swept, mode, d_rng, x_rng):
+    def __init__(self, inputs: ModelInputs, n_years: int, swept, mode, d_rng, x_rng, flags=None):
         self.Y, self.swept, self.mode = n_years, tuple(swept), mode
-        self.flags = _flags(inputs)
+        self.flags = _flags(inputs) if flags is None else flags
         self.d_rng, self.x_rng = d_rng, x_rng
         self.key_inputs = inputs  # unswept arrays are compared by identity
         sw = set(swept)
@@ -125,7 +170,7 @@ class RouteTables:
                             b.p4p_released_gbp[0], b.p4p_unreleased_gbp[0], float(np.reshape(allowed, -1)[0]),
                             float(inputs.nel_baseline_q[0:1].sum(axis=1)[0]), CEILING_TOL])
         self.bq = np.ascontiguousarray(inputs.nel_baseline_q[0], dtype=np.float64)
-        self._pack_groups()
+        self._pack_groups(py)
 
     # ------------------------------------------------------------------ waterfall
 
@@ -233,8 +278,8 @@ class RouteTables:
                                         A=columns(_only(alpha, c, C), w), B=columns(_only(beta, c, C), w)))
         self.K = self.groups[0]["A"].shape[1]
 
-    def _pack_groups(self):
-        """The groups as the fixed-type arrays the compiled loop reads."""
+    def _pack_groups(self, py):
+        """The groups as the fixed-type arrays the compiled loops read; :attr:`ht` for the headline loop."""
         g = self.groups
         K = self.K
         rows = max([x["A"].shape[0] for x in g], default=1)
@@ -247,10 +292,22 @@ class RouteTables:
             self.xb[i, :x["xb"].size] = x["xb"]
             self.ta[i, :x["A"].shape[0]], self.tb[i, :x["B"].shape[0]] = x["A"], x["B"]
         self.tab = np.ascontiguousarray(np.stack([self.ta, self.tb], axis=-1))  # (groups, rows, K, alpha | beta)
+        # The headline loop's table when QIPP is one table (fixed or shared ceiling), flat: per row, per year
+        # (alpha, beta) of EA savings, A&E and outpatients, then of the EAs avoided in the P4P year (the columns it
+        # reads, adjacent).  alpha + 0.0 turns a -0.0 into 0.0, so that alpha + beta x is the reference's
+        # 0 + (alpha + beta x) to the bit (a sum is -0.0 only when both terms are); any other alpha is unchanged.
+        Y = self.Y
+        if len(g) == 1 and g[0]["kind"] != 2:
+            cols = [b * Y + y for y in range(Y) for b in (0, 1, 2)] + [3 * Y + py]  # qipp_columns blocks EA, A&E, OP, avoided
+            h = self.tab[0][:, cols, :]  # (rows, 3Y + 1, alpha | beta), a copy
+            h[..., 0] += 0.0
+            self.ht = np.ascontiguousarray(h).reshape(-1)
+        else:
+            self.ht = np.zeros(6 * Y + 2)
 
-    def covers(self, inputs: ModelInputs, swept, mode, d_rng, x_rng) -> bool:
-        """Whether these tables and plan figures serve ``inputs`` (same plan arrays, ranges inside)."""
-        if tuple(swept) != self.swept or mode != self.mode or _flags(inputs) != self.flags:
+    def covers(self, inputs: ModelInputs, swept, mode, d_rng, x_rng, flags=None) -> bool:
+        """Whether these tables and plan figures serve ``inputs`` (same plan arrays, ranges inside; ``flags`` as :func:`_flags`)."""
+        if tuple(swept) != self.swept or mode != self.mode or (_flags(inputs) if flags is None else flags) != self.flags:
             return False
         k = self.key_inputs
         for f, v in vars(inputs).items():
@@ -281,24 +338,26 @@ _CACHE_LOCK = threading.Lock()
 _CACHE_SIZE = 4
 
 
-def tables_for(inputs: ModelInputs, n_years: int) -> RouteTables:
-    """The cached plan-only setup serving ``inputs``, widened to a sweep's later chunks if needed."""
+def tables_for(inputs: ModelInputs, n_years: int, threads: int = 1) -> RouteTables:
+    """The cached plan-only setup serving ``inputs``, widened to a sweep's later chunks if needed.
+
+    ``threads``: how many threads may scan the swept delays and ceilings (:func:`facts`).
+    """
     swept = swept_fields(inputs)
-    mode = ceiling_mode(inputs, swept)
-    d_rng, x_rng = ranges(inputs, mode)
+    mode, d_rng, x_rng, flags = facts(inputs, swept, threads)
     with _CACHE_LOCK:
         for t in _CACHE:
-            if t.Y == n_years and t.covers(inputs, swept, mode, d_rng, x_rng):
+            if t.Y == n_years and t.covers(inputs, swept, mode, d_rng, x_rng, flags):
                 return t
         # widen to the union with tables of the same plan (a sweep's later chunk), else fresh
         for t in list(_CACHE):
-            if t.Y == n_years and t.covers(inputs, swept, mode, t.d_rng, t.x_rng):
+            if t.Y == n_years and t.covers(inputs, swept, mode, t.d_rng, t.x_rng, flags):
                 d_rng = (min(d_rng[0], t.d_rng[0]), max(d_rng[1], t.d_rng[1]))
                 if x_rng is not None:
                     x_rng = (min(x_rng[0], t.x_rng[0]), max(x_rng[1], t.x_rng[1]))
                 _CACHE.remove(t)
                 break
-        tables = RouteTables(inputs, n_years, swept, mode, d_rng, x_rng)
+        tables = RouteTables(inputs, n_years, swept, mode, d_rng, x_rng, flags)
         _CACHE.insert(0, tables)
         del _CACHE[_CACHE_SIZE:]
         return tables
