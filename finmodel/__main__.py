@@ -1,5 +1,3 @@
-import sys
+from finmodel.cli import entry
 
-from finmodel.cli import main
-
-sys.exit(main())
+entry()
