@@ -218,6 +218,18 @@ def _print_changes(against: str, data: dict, workbook: str, out: Console) -> Non
 
 
 def cmd_sweep(args: argparse.Namespace, console: Console) -> int:
+    from finmodel.sweep.chart_painter import ChartPainter
+
+    # first: the charts' process loads matplotlib while this one loads its libraries and sweeps
+    painter = None if args.no_charts else ChartPainter.start()
+    try:
+        return _sweep(args, console, painter)
+    finally:
+        if painter is not None:
+            painter.close()
+
+
+def _sweep(args: argparse.Namespace, console: Console, painter) -> int:
     from finmodel.sweep.driver import SweepSpecError, run_sweep
     from finmodel.sweep.inputs_map import SweepInputError
 
@@ -240,7 +252,7 @@ def cmd_sweep(args: argparse.Namespace, console: Console) -> int:
         return _fail(exc, EXIT_BAD_INPUT)
     except ValueError as exc:
         return _fail(f"sweep not run: {exc}", EXIT_BAD_INPUT)
-    written = result.write(out, force=args.force, charts=not args.no_charts)
+    written = result.write(out, force=args.force, charts=not args.no_charts, painter=painter)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2, allow_nan=False))
         return 0

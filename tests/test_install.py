@@ -71,3 +71,15 @@ def test_another_shipped_plan_by_path_and_the_workbook(installed, tmp_path):
     out = _finmodel(installed, tmp_path, "template2", str(plan), "--out", "cb.xlsx")
     assert out.returncode == 0, out.stderr
     assert (tmp_path / "cb.xlsx").stat().st_size > 10_000
+
+
+def test_a_sweep_from_an_empty_folder_draws_its_charts_in_the_painter(installed, tmp_path):
+    # the painter process (finmodel.sweep.chart_painter) must find the installed package from any folder
+    check = subprocess.run([str(installed / "bin" / "python"), "-c",
+                            "from finmodel.sweep.chart_painter import ChartPainter as C; p = C.start(); p.send([]); "
+                            "print(p.finish())"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert check.returncode == 0 and check.stdout.strip() == "True", check.stderr
+    out = _finmodel(installed, tmp_path, "sweep", "-n", "2000", "--seed", "1", "--out", "sw")
+    assert out.returncode == 0, out.stderr
+    for name in ("tornado.png", "shortfall_histogram.png", "summary.json"):
+        assert (tmp_path / "sw" / name).stat().st_size > 1000

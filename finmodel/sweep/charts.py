@@ -10,12 +10,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from finmodel.sweep.summaries import StreamingSummary
+if TYPE_CHECKING:  # the painter process draws without loading the summaries' compiled code
+    from finmodel.sweep.summaries import StreamingSummary
 
-__all__ = ["tornado_chart", "histogram_chart", "coarse_histogram"]
+__all__ = ["tornado_chart", "histogram_chart", "histogram_figures", "draw_histogram", "coarse_histogram", "preload"]
 
 
 def _figure(width_in: float, height_in: float, left_in: float, bottom_in: float = 0.55, top_in: float = 0.4):
@@ -78,16 +80,41 @@ def tornado_chart(rows: list[dict], path: str | Path, title: str = "Tornado: tot
 
 
 def histogram_chart(summary: StreamingSummary, path: str | Path, title: str = "Total shortfall") -> Path:
+    """The total shortfall's distribution as a PNG (:func:`histogram_figures`, then :func:`draw_histogram`)."""
+    return draw_histogram(*histogram_figures(summary), path, title)
+
+
+def histogram_figures(summary: StreamingSummary) -> tuple[np.ndarray, np.ndarray, list[tuple[int, float]]]:
+    """What the histogram chart draws: bar edges [£], each bar's share of the scenarios, and (q, P_q [£]) marks."""
     edges, counts = coarse_histogram(summary)
+    marks = list(zip((5, 50, 95), map(float, summary.percentiles((5, 50, 95))))) if summary.count else []
+    return edges, counts / max(summary.count, 1), marks
+
+
+def draw_histogram(edges: np.ndarray, shares: np.ndarray, marks, path: str | Path, title: str) -> Path:
+    """Draw bars from ``edges`` [£] of heights ``shares``, with a dashed line at each percentile mark."""
     fig, ax = _figure(8.0, 4.0, 0.8)
-    ax.bar(edges[:-1] / 1e6, counts / max(summary.count, 1), width=np.diff(edges) / 1e6, align="edge", color="#4c72b0")
-    if summary.count:
-        p = summary.percentiles((5, 50, 95))
-        for q, v in zip((5, 50, 95), p):
-            ax.axvline(v / 1e6, color="black", ls="--", lw=0.8)
-            ax.text(v / 1e6, ax.get_ylim()[1] * 0.95, f"P{q}", fontsize=8, ha="center")
+    ax.bar(edges[:-1] / 1e6, shares, width=np.diff(edges) / 1e6, align="edge", color="#4c72b0")
+    for q, v in marks:
+        ax.axvline(v / 1e6, color="black", ls="--", lw=0.8)
+        ax.text(v / 1e6, ax.get_ylim()[1] * 0.95, f"P{q}", fontsize=8, ha="center")
     ax.set_xlabel("total shortfall over all years [£m]")
     ax.set_ylabel("share of scenarios")
     ax.set_title(title, fontsize=10)
     fig.savefig(path, dpi=110)
     return Path(path)
+
+
+def preload() -> None:
+    """Import matplotlib's figure and Agg canvas and draw one small chart to memory (fonts, text layout).
+
+    Run by the chart painter (:mod:`finmodel.sweep.chart_painter`) while a sweep is still
+    computing, so the charts themselves are then only drawing.
+    """
+    import io
+
+    fig, ax = _figure(2.0, 1.0, 0.5)
+    ax.bar([0.0], [1.0])
+    ax.set_title("x", fontsize=10)
+    ax.set_yticks([0.5], ["y"], fontsize=8)
+    fig.savefig(io.BytesIO(), dpi=20)

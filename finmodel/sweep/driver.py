@@ -270,32 +270,33 @@ class SweepResult:
             rows.append(row)
         return rows
 
-    def write(self, out_dir: str | Path, force: bool = False, charts: bool = True) -> Path:
+    def write(self, out_dir: str | Path, force: bool = False, charts: bool = True, painter=None) -> Path:
         """Write summary.json, CSV tables and (unless ``charts=False``) PNG charts into ``out_dir``, whole or not at all.
 
         Everything goes to a temporary directory beside ``out_dir`` that is then
         renamed into place (an existing ``out_dir`` is replaced only once the new
         one is complete, and only if finmodel wrote it unless ``force``: see
         :func:`finmodel.atomic.write_dir_atomically`).  A NaN or infinite figure raises
-        :class:`~finmodel.errors.NumericFault` before anything is written.
+        :class:`~finmodel.errors.NumericFault` before anything is written.  ``painter``: a
+        started :class:`~finmodel.sweep.chart_painter.ChartPainter` to draw the charts while
+        the CSVs are written (else, or if it fails, they are drawn here).
         """
         self.check_finite()
-        if charts:
-            from finmodel.sweep import charts as pngs  # matplotlib: about a second of a sweep's start-up
 
         def fill(tmp: Path) -> None:
+            from finmodel.sweep.chart_painter import chart_jobs, paint
+
+            jobs = chart_jobs(self, tmp) if charts else []
+            if painter is not None and jobs:  # sent first: drawn in the painter while the CSVs are written here
+                painter.send(jobs)
             (tmp / "summary.json").write_text(json.dumps(self.to_dict(), indent=2, allow_nan=False) + "\n")
             if self.summary:
                 _write_csv(tmp / "outputs.csv", self.summary_rows())
             if self.tornado:
                 _write_csv(tmp / "tornado.csv", self.tornado)
-            if self.tornado and charts:
-                pngs.tornado_chart(self.tornado, tmp / "tornado.png", title=f"{self.scenario}: swing of total shortfall")
             if self.break_even:
                 _write_csv(tmp / "break_even.csv", [self.break_even])
-            if charts and self.summaries is not None and "shortfall_total_gbp" in self.summaries.names:
-                pngs.histogram_chart(self.summaries["shortfall_total_gbp"], tmp / "shortfall_histogram.png",
-                                       title=f"{self.scenario}: total shortfall, {self.n:,} scenarios ({self.method})")
+            paint(jobs, painter)
 
         return write_dir_atomically(Path(out_dir), fill, force=force)
 
