@@ -230,6 +230,7 @@ def cmd_sweep(args: argparse.Namespace, console: Console) -> int:
 
 
 def _sweep(args: argparse.Namespace, console: Console, painter) -> int:
+    from finmodel.sweep.chart_painter import tornado_job
     from finmodel.sweep.driver import SweepSpecError, run_sweep
     from finmodel.sweep.inputs_map import SweepInputError
 
@@ -247,7 +248,8 @@ def _sweep(args: argparse.Namespace, console: Console, painter) -> int:
         result = run_sweep(args.plan, args.scenario, method=args.method, n=args.n, seed=args.seed,
                            chunk_size=args.chunk_size, backend=args.backend, scheduler=args.scheduler,
                            save_samples=args.save_samples, progress=progress, overwrite=args.force,
-                           max_n=args.max_n if args.max_n is not None else MAX_N, notify=lambda m: _fail(m, 0))
+                           max_n=args.max_n if args.max_n is not None else MAX_N, notify=lambda m: _fail(m, 0),
+                           on_tornado=None if painter is None else lambda rows, name: painter.send([tornado_job(rows, name)]))
     except (SweepSpecError, SweepInputError) as exc:
         return _fail(exc, EXIT_BAD_INPUT)
     except ValueError as exc:

@@ -286,8 +286,8 @@ class SweepResult:
         def fill(tmp: Path) -> None:
             from finmodel.sweep.chart_painter import chart_jobs, paint
 
-            jobs = chart_jobs(self, tmp) if charts else []
-            if painter is not None and jobs:  # sent first: drawn in the painter while the CSVs are written here
+            jobs = chart_jobs(self) if charts else []
+            if painter is not None:  # sent first: drawn in the painter while the CSVs are written here
                 painter.send(jobs)
             (tmp / "summary.json").write_text(json.dumps(self.to_dict(), indent=2, allow_nan=False) + "\n")
             if self.summary:
@@ -296,7 +296,8 @@ class SweepResult:
                 _write_csv(tmp / "tornado.csv", self.tornado)
             if self.break_even:
                 _write_csv(tmp / "break_even.csv", [self.break_even])
-            paint(jobs, painter)
+            if jobs:
+                paint(jobs, tmp, painter)
 
         return write_dir_atomically(Path(out_dir), fill, force=force)
 
@@ -434,6 +435,7 @@ def run_sweep(
     notify: Callable[[str], None] | None = None,
     dask_connect_timeout: float = DASK_CONNECT_TIMEOUT_S,
     dask_session=None,
+    on_tornado: Callable[[list[dict], str], None] | None = None,
 ) -> SweepResult:
     """Run the sweep of ``scenario``'s ``[sweep]`` table on the plan (default: the shipped Luton plan).
 
@@ -456,6 +458,8 @@ def run_sweep(
     :data:`~finmodel.sweep.limits.LONG_RUN_SECONDS`.
     ``dask_session``: an open :func:`~finmodel.sweep.backends.dask_client` to run on
     (backend "dask"; left open, e.g. to time runs without the cluster's start-up).
+    ``on_tornado(rows, scenario name)`` is called with the tornado table as soon as it is
+    computed, before the scenarios (the CLI's chart painter draws it meanwhile).
     ``spec`` overrides the scenario's ``[sweep]`` table.  Tornado and break-even
     tables are added whenever they apply (tornado for every method, break-even
     when the spec has one).  A NaN or infinite figure raises
@@ -482,7 +486,7 @@ def run_sweep(
             session = dask_client(scheduler, n_workers=dask_workers, processes=dask_processes,
                                   timeout=dask_connect_timeout)
         result = _run(base, method, n_run, levels, int(seed), int(chunk_size), backend, samples, session,
-                      progress, n_bins, notify)
+                      progress, n_bins, notify, on_tornado)
         result.check_finite()  # before the samples file is put in place
         if samples is not None:
             result.samples_path = str(samples.commit())
@@ -498,9 +502,11 @@ def run_sweep(
 
 
 def _run(base: _Base, method: str, n_run: int, levels, seed: int, chunk_size: int, backend: str,
-         samples: SamplesFile | None, session, progress: bool, n_bins: int, notify) -> SweepResult:
+         samples: SamplesFile | None, session, progress: bool, n_bins: int, notify, on_tornado=None) -> SweepResult:
     spec = base.spec
     tornado_rows = tornado(base)
+    if on_tornado is not None and tornado_rows:
+        on_tornado(tornado_rows, base.scenario.name)
     be = break_even(base, spec.break_even) if spec.break_even is not None else None
     summaries = None
     summary: dict = {}

@@ -49,11 +49,40 @@ def test_the_painter_draws_the_same_files(result, drawn_here, tmp_path):
         [".finmodel-output.json", "break_even.csv", "outputs.csv", "summary.json", "tornado.csv", *PNGS])
 
 
+def test_the_tornado_sent_early_is_the_one_used(result, drawn_here, tmp_path):
+    painter = cp.ChartPainter.start()
+    try:
+        painter.send([cp.tornado_job(result.tornado, result.scenario)])  # as run_sweep's on_tornado does
+        jobs = cp.chart_jobs(result)
+        assert [j[1] for j in jobs] == ["tornado.png", "shortfall_histogram.png"]
+        out = result.write(tmp_path / "sw", painter=painter)
+        assert all(painter.drawn(j) is not None for j in jobs)  # both drawn by the painter, the tornado once
+        assert len(painter._sent) == 2
+    finally:
+        painter.close()
+    assert pngs(out) == drawn_here
+    assert not painter.folder.exists()  # its temporary folder is removed
+
+
+def test_an_early_chart_that_no_longer_matches_is_drawn_again(result, drawn_here, tmp_path):
+    painter = cp.ChartPainter.start()
+    try:
+        other = [dict(r, shortfall_at_high_gbp=r["shortfall_at_high_gbp"] * 2) for r in result.tornado]
+        painter.send([cp.tornado_job(other, result.scenario)])
+        out = result.write(tmp_path / "sw", painter=painter)
+    finally:
+        painter.close()
+    assert pngs(out) == drawn_here
+
+
 def test_a_painter_that_died_costs_nothing_but_time(result, drawn_here, tmp_path):
     painter = cp.ChartPainter.start()
     painter._proc.kill()
     painter._proc.wait()
-    out = result.write(tmp_path / "sw", painter=painter)
+    try:
+        out = result.write(tmp_path / "sw", painter=painter)
+    finally:
+        painter.close()
     assert pngs(out) == drawn_here
 
 
@@ -61,7 +90,7 @@ def test_a_painter_that_hangs_is_killed_and_the_charts_drawn_here(result, drawn_
     monkeypatch.setattr(cp, "PAINT_TIMEOUT_S", 0.5)
     # a "painter" that reads nothing and never answers
     hung = cp.ChartPainter(subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"],
-                                            stdin=subprocess.PIPE, stdout=subprocess.PIPE))
+                                            stdin=subprocess.PIPE, stdout=subprocess.PIPE), tmp_path / "painter")
     t = time.perf_counter()
     out = result.write(tmp_path / "sw", painter=hung)
     assert time.perf_counter() - t < 60
@@ -70,8 +99,9 @@ def test_a_painter_that_hangs_is_killed_and_the_charts_drawn_here(result, drawn_
 
 
 def test_a_painter_that_answers_wrongly_is_not_trusted(result, drawn_here, tmp_path):
-    liar = cp.ChartPainter(subprocess.Popen([sys.executable, "-c", "print('done')"], stdin=subprocess.PIPE,
-                                            stdout=subprocess.PIPE))
+    # it says it drew the charts, but it is not a painter and drew nothing
+    liar = cp.ChartPainter(subprocess.Popen([sys.executable, "-c", f"print('ready'); print('drawn {tmp_path}/p/tornado.png')"],
+                                            stdin=subprocess.PIPE, stdout=subprocess.PIPE), tmp_path / "p")
     out = result.write(tmp_path / "sw", painter=liar)
     assert pngs(out) == drawn_here
 
@@ -115,6 +145,24 @@ def test_the_cli_closes_its_painter_when_the_sweep_fails(monkeypatch, tmp_path):
     assert cli.main(["sweep", str(plan), "-n", "100", "--out", str(tmp_path / "o")]) == 2
     assert rec.started == 1 and rec.closed == 1 and rec.painter._proc.poll() is not None
     assert not (tmp_path / "o").exists()
+
+
+def test_the_cli_sends_the_tornado_before_the_sweep(monkeypatch, tmp_path, drawn_here):
+    rec = _Recorder()
+    monkeypatch.setattr(cp.ChartPainter, "start", classmethod(lambda cls: rec.start()))
+    sent = []
+    real_send = cp.ChartPainter.send
+
+    def send(self, jobs):
+        sent.append([j[1] for j in jobs])
+        real_send(self, jobs)
+
+    monkeypatch.setattr(cp.ChartPainter, "send", send)
+    out = tmp_path / "o"
+    assert cli.main(["sweep", "--method", "lhs", "-n", "3000", "--seed", "1", "--out", str(out)]) == 0
+    assert sent[0] == ["tornado.png"] and rec.closed == 1
+    assert not rec.painter.folder.exists() and rec.painter._proc.returncode == 0
+    assert pngs(out) == drawn_here
 
 
 def test_no_charts_starts_no_painter(monkeypatch, tmp_path):
