@@ -76,8 +76,10 @@ def test_another_shipped_plan_by_path_and_the_workbook(installed, tmp_path):
 def test_a_sweep_from_an_empty_folder_draws_its_charts_in_the_painter(installed, tmp_path):
     # the painter process (finmodel.sweep.chart_painter) must find the installed package from any folder
     check = subprocess.run([str(installed / "bin" / "python"), "-c",
-                            "from finmodel.sweep.chart_painter import ChartPainter as C; p = C.start(); p.send([]); "
-                            "print(p.finish())"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+                            "from finmodel.sweep.chart_painter import ChartPainter as C, tornado_job; p = C.start(); "
+                            "j = tornado_job([dict(input='x', shortfall_at_base_gbp=1e6, shortfall_at_low_gbp=5e5, "
+                            "shortfall_at_high_gbp=2e6)], 's'); p.send([j]); print(p.drawn(j) is not None); p.close()"],
+                           cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert check.returncode == 0 and check.stdout.strip() == "True", check.stderr
     out = _finmodel(installed, tmp_path, "sweep", "-n", "2000", "--seed", "1", "--out", "sw")
     assert out.returncode == 0, out.stderr
