@@ -83,5 +83,9 @@ def test_a_sweep_from_an_empty_folder_draws_its_charts_in_the_painter(installed,
     assert check.returncode == 0 and check.stdout.strip() == "True", check.stderr
     out = _finmodel(installed, tmp_path, "sweep", "-n", "2000", "--seed", "1", "--out", "sw")
     assert out.returncode == 0, out.stderr
+    # the fresh install's first sweep compiles the fast route, and says so (once)
+    assert out.stderr.count("compiling the fast route for this machine") == 1, out.stderr
+    again = _finmodel(installed, tmp_path, "sweep", "-n", "2000", "--seed", "1", "--out", "sw")
+    assert again.returncode == 0 and again.stderr == "", again.stderr  # loaded from numba's cache
     for name in ("tornado.png", "shortfall_histogram.png", "summary.json"):
         assert (tmp_path / "sw" / name).stat().st_size > 1000

@@ -65,6 +65,7 @@ from finmodel.sweep.backends import BACKENDS, SweepContext, dask_client, outputs
 from finmodel.sweep.crossing import SECTION, solve_crossing
 from finmodel.sweep.distributions import Discrete
 from finmodel.sweep.inputs_map import InputTarget, apply_samples, resolve
+from finmodel.sweep import limits
 from finmodel.sweep.limits import (
     DASK_CONNECT_TIMEOUT_S,
     MAX_CHUNK_SIZE,
@@ -504,23 +505,25 @@ def run_sweep(
 def _run(base: _Base, method: str, n_run: int, levels, seed: int, chunk_size: int, backend: str,
          samples: SamplesFile | None, session, progress: bool, n_bins: int, notify, on_tornado=None) -> SweepResult:
     spec = base.spec
-    tornado_rows = tornado(base)
-    if on_tornado is not None and tornado_rows:
-        on_tornado(tornado_rows, base.scenario.name)
-    be = break_even(base, spec.break_even) if spec.break_even is not None else None
     summaries = None
     summary: dict = {}
     risk: dict = {}
+    partners = [p.name for p in base.plan.partners]
+    with limits.compile_notice(notify):  # the first calls of the compiled route, which numba compiles after an install
+        tornado_rows = tornado(base)
+        if on_tornado is not None and tornado_rows:
+            on_tornado(tornado_rows, base.scenario.name)
+        be = break_even(base, spec.break_even) if spec.break_even is not None else None
+        if method != "tornado":
+            corr = spec.correlation_matrix() if method != "grid" else None
+            ctx = SweepContext(
+                plan=base.plan, base=model_inputs(base.plan), targets=base.targets, dists=dict(spec.inputs),
+                correlation=corr, method=method, n_total=n_run, seed=seed, levels=levels,
+                bounds={}, thresholds={}, n_bins=n_bins, block_size=DEFAULT_BLOCK_SIZE,
+                output_names=tuple(outputs_of_names(base.plan.years, partners)),
+            )
+            bounds, per_row = _pilot_bounds(ctx, base)
     if method != "tornado":
-        corr = spec.correlation_matrix() if method != "grid" else None
-        partners = [p.name for p in base.plan.partners]
-        ctx = SweepContext(
-            plan=base.plan, base=model_inputs(base.plan), targets=base.targets, dists=dict(spec.inputs),
-            correlation=corr, method=method, n_total=n_run, seed=seed, levels=levels,
-            bounds={}, thresholds={}, n_bins=n_bins, block_size=DEFAULT_BLOCK_SIZE,
-            output_names=tuple(outputs_of_names(base.plan.years, partners)),
-        )
-        bounds, per_row = _pilot_bounds(ctx, base)
         message = long_run_message(n_run, estimate_seconds(n_run, per_row), backend)
         if message is not None and notify is not None:
             notify(message)

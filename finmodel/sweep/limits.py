@@ -8,9 +8,10 @@ an hour without a word and ``n = 10**20`` exhausts memory, so:
 * :data:`MAX_N` caps the evaluations of one run unless the caller raises the cap
   (``max_n``, the CLI's ``--max-n``);
 * :data:`MAX_CHUNK_SIZE` caps the rows evaluated at once (memory is about 1 KB per row
-  in flight, four chunks in flight);
+  in flight, about four chunks in flight);
 * :func:`estimate_seconds` extrapolates a rate measured on the run's own pilot, and
   :func:`long_run_message` words it for runs over :data:`LONG_RUN_SECONDS`;
+* :func:`compile_notice` says why the first sweep after an install is slow (numba compiling);
 * :func:`require_finite` / :func:`require_finite_outputs` turn a NaN or infinite figure
   into :class:`~finmodel.errors.NumericFault` before anything is written.
 """
@@ -18,6 +19,8 @@ an hour without a word and ``n = 10**20`` exhausts memory, so:
 from __future__ import annotations
 
 import math
+import threading
+from contextlib import contextmanager
 from typing import Any, Mapping
 
 import numpy as np
@@ -28,6 +31,9 @@ __all__ = [
     "MAX_N",
     "MAX_CHUNK_SIZE",
     "LONG_RUN_SECONDS",
+    "COMPILE_NOTICE_S",
+    "COMPILE_MESSAGE",
+    "compile_notice",
     "DASK_CONNECT_TIMEOUT_S",
     "check_count",
     "check_evaluations",
@@ -116,6 +122,29 @@ def long_run_message(n_evaluations: int, seconds: float, backend: str) -> str | 
     where = "in this process" if backend == "local" else "of one worker's time, shared among the Dask workers"
     return (f"sweep of {n_evaluations:,} scenarios: expect about {_duration(seconds)} {where} "
             f"(measured on the pilot; Ctrl-C stops it and writes nothing)")
+
+
+#: Seconds a sweep's set-up (tornado, break-even, pilot: under 1 s once compiled) may take before
+#: :data:`COMPILE_MESSAGE` is shown: longer means numba is compiling the fast route.
+COMPILE_NOTICE_S = 4.0
+COMPILE_MESSAGE = ("compiling the fast route for this machine: once after installing or upgrading finmodel, "
+                   "about half a minute (later sweeps load it in under a second)")
+
+
+@contextmanager
+def compile_notice(notify):
+    """Tell the user (``notify(COMPILE_MESSAGE)``, from a timer thread) when the block takes over
+    :data:`COMPILE_NOTICE_S`: numba is then compiling, which it does once."""
+    if notify is None:
+        yield
+        return
+    timer = threading.Timer(COMPILE_NOTICE_S, notify, args=(COMPILE_MESSAGE,))
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
 
 
 def require_finite(obj: Any, where: str) -> None:
