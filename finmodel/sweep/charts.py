@@ -37,6 +37,12 @@ def _figure(width_in: float, height_in: float, left_in: float, bottom_in: float 
     return fig, ax
 
 
+def plain(text: str) -> str:
+    """``text`` as matplotlib draws it literally: a ``$`` would start mathtext (a scenario named
+    ``a $\\frac$ b`` stopped the chart with a parse error), so each is escaped."""
+    return str(text).replace("$", r"\$")
+
+
 def coarse_histogram(summary: StreamingSummary, bars: int = 60) -> tuple[np.ndarray, np.ndarray]:
     """(edges (k+1,), counts (k,)) regrouped from the summary's bins; overflow cells go to the end bars.
 
@@ -71,9 +77,9 @@ def tornado_chart(rows: list[dict], path: str | Path, title: str = "Tornado: tot
         ax.barh(i, hi - base, left=base, color="#dd8452", label="input high" if i == 0 else None)
     ax.axvline(base, color="black", lw=0.8)
     ax.set_yticks(range(len(rows)))
-    ax.set_yticklabels([r["input"] for r in rows], fontsize=8)
+    ax.set_yticklabels([plain(r["input"]) for r in rows], fontsize=8)
     ax.set_xlabel("total shortfall over all years [£m]")
-    ax.set_title(title, fontsize=10)
+    ax.set_title(plain(title), fontsize=10)
     ax.legend(fontsize=8, loc="lower right")
     fig.savefig(path, dpi=110)
     return Path(path)
@@ -100,7 +106,7 @@ def draw_histogram(edges: np.ndarray, shares: np.ndarray, marks, path: str | Pat
         ax.text(v / 1e6, ax.get_ylim()[1] * 0.95, f"P{q}", fontsize=8, ha="center")
     ax.set_xlabel("total shortfall over all years [£m]")
     ax.set_ylabel("share of scenarios")
-    ax.set_title(title, fontsize=10)
+    ax.set_title(plain(title), fontsize=10)
     fig.savefig(path, dpi=110)
     return Path(path)
 

@@ -170,3 +170,20 @@ def test_no_charts_starts_no_painter(monkeypatch, tmp_path):
     monkeypatch.setattr(cp.ChartPainter, "start", classmethod(lambda cls: rec.start()))
     assert cli.main(["sweep", "-n", "500", "--seed", "1", "--no-charts", "--out", str(tmp_path / "o")]) == 0
     assert rec.started == 0 and not list((tmp_path / "o").glob("*.png"))
+
+
+@pytest.mark.parametrize("name", [r"odd $\frac$ name", "cost $5m", "a $$ b", "£ ^ _ {x} % \\ #"])
+def test_any_scenario_name_draws_as_plain_text(result, tmp_path, name):
+    # a "$" starts matplotlib's mathtext: before 0.5.0 a name like the first stopped the sweep with a traceback
+    import dataclasses
+
+    odd = dataclasses.replace(result, scenario=name)
+    here = odd.write(tmp_path / "here")
+    painter = cp.ChartPainter.start()
+    try:
+        there = odd.write(tmp_path / "painter", painter=painter)
+        assert all(painter.drawn(j) is not None for j in cp.chart_jobs(odd))  # the painter managed too
+    finally:
+        painter.close()
+    assert pngs(here) == pngs(there)
+    assert cp.chart_jobs(odd)[0][3].startswith(name)  # the title keeps the name as written
