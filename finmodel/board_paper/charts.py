@@ -121,9 +121,11 @@ def partner_payments(names: list[str], p50_gbp: list[float], p95_gbp: list[float
 
 
 def _wrap(text: str, width: int) -> str:
+    """A label wrapped to ``width`` characters, each ``$`` escaped so matplotlib draws it as text
+    (unescaped, a partner named ``Trust $\\frac$`` stopped the paper with a mathtext parse error)."""
     import textwrap
 
-    return "\n".join(textwrap.wrap(text, width)) or text
+    return ("\n".join(textwrap.wrap(text, width)) or text).replace("$", r"\$")
 
 
 @_styled
