@@ -497,18 +497,24 @@ def _leave(code: int) -> None:
     import atexit
     import threading
 
-    try:
-        sys.stdout.flush()
-    except BrokenPipeError:  # the reader has gone (`| head`): nothing more to say to it
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    sys.stderr.flush()
+    _flush_streams()
     others = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon and t.is_alive()]
     if others:
         sys.exit(code)
     atexit._run_exitfuncs()
-    sys.stdout.flush()
-    sys.stderr.flush()
+    _flush_streams()
     os._exit(code)
+
+
+def _flush_streams() -> None:
+    """Flush stdout and stderr; a stream whose reader has gone (`| head`) is pointed at the null device."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BrokenPipeError:  # nothing more to say to that reader
+            os.dup2(os.open(os.devnull, os.O_WRONLY), stream.fileno())
+        except (OSError, ValueError):  # closed or detached: nothing left to flush
+            pass
 
 
 def _fail(message: object, code: int) -> int:

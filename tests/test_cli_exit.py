@@ -96,3 +96,11 @@ def test_a_running_thread_gets_the_normal_shutdown(monkeypatch):
     monkeypatch.setattr(atexit, "_run_exitfuncs", lambda: None)
     cli._leave(0)
     assert ended == [0]
+
+
+def test_stderr_piped_into_a_closed_reader_ends_quietly(tmp_path):
+    # both streams into `head -c 1`: the reader goes away while finmodel is still talking to it
+    line = (f"{sys.executable} -m finmodel sweep -n 500 --seed 1 --out {tmp_path / 'o'} --json 2>&1 | head -c 1")
+    r = subprocess.run(["bash", "-o", "pipefail", "-c", line], capture_output=True, text=True, cwd=REPO, timeout=600)
+    assert r.returncode == 0 and r.stdout == "{", (r.returncode, r.stdout[:200], r.stderr[-500:])
+    assert (tmp_path / "o" / "summary.json").is_file()
