@@ -57,6 +57,15 @@ def _target(args: argparse.Namespace):
     return output_dir(output.OUTPUTS_DIR, Path(args.plan).stem, f"report-{sweep}")
 
 
+def _say(message: str) -> None:
+    """A line to stderr while the paper is built (a long sweep, numba compiling after an install)."""
+    import sys
+
+    from finmodel.report.terminal import CONTROL_CHARS
+
+    print(f"finmodel: {message.translate(CONTROL_CHARS)}", file=sys.stderr)
+
+
 def cmd_report(args: argparse.Namespace, console) -> int:
     """Build the paper, write the HTML and print it to PDF in a temporary folder, then rename it into place."""
     from pathlib import Path
@@ -79,7 +88,8 @@ def cmd_report(args: argparse.Namespace, console) -> int:
     check_replaceable(out, args.force)  # refuse before the work, not after
     chromium = None if args.no_pdf else require_chromium()
     try:
-        paper = build(args.plan, args.scenarios, None if args.no_sweep else args.sweep, args.n, args.seed)
+        paper = build(args.plan, args.scenarios, None if args.no_sweep else args.sweep, args.n, args.seed,
+                      notify=_say)
     except (SweepSpecError, SweepInputError) as exc:
         raise InputError(f"--sweep {args.sweep}: {exc}") from None
     page = render(paper).encode("utf-8")

@@ -55,13 +55,16 @@ def default_scenarios() -> list[str]:
     return [n for n in list_scenarios(include_sweeps=False) if n != "base"]
 
 
-def sweep_part(plan_path: str, sweep_name: str, n: int, seed: int, method: str = DEFAULT_METHOD) -> SweepPart:
-    """Run the sweep (summaries, tornado) and its sensitivity analysis on the same plan and scenario."""
+def sweep_part(plan_path: str, sweep_name: str, n: int, seed: int, method: str = DEFAULT_METHOD,
+               notify=None) -> SweepPart:
+    """Run the sweep (summaries, tornado) and its sensitivity analysis on the same plan and scenario.
+
+    ``notify(message)``: told of a long run or of numba compiling (see ``run_sweep``)."""
     from finmodel.sweep.driver import run_sweep
 
     plan, path, scen = load_plan_with_scenario(plan_path, sweep_name)
     base = run_plan(plan, path, scen, file_sha256(path))
-    sweep = run_sweep(plan_path, scen, method=method, n=n, seed=seed)
+    sweep = run_sweep(plan_path, scen, method=method, n=n, seed=seed, notify=notify)
     sweep.check_finite()
     t0 = time.perf_counter()
     model = SweepModel.load(plan, path, scen)
@@ -73,8 +76,9 @@ def sweep_part(plan_path: str, sweep_name: str, n: int, seed: int, method: str =
 
 
 def build(plan_path: str, scenarios: list[str] | None = None, sweep: str | None = DEFAULT_SWEEP,
-          n: int = DEFAULT_N, seed: int = 0) -> BoardPaper:
-    """Every figure of the board paper.  ``sweep=None`` leaves the risk picture out (said so on the page)."""
+          n: int = DEFAULT_N, seed: int = 0, notify=None) -> BoardPaper:
+    """Every figure of the board paper.  ``sweep=None`` leaves the risk picture out (said so on the page);
+    ``notify`` as :func:`sweep_part`."""
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     plan_result = run(plan_path, "base")
@@ -83,7 +87,7 @@ def build(plan_path: str, scenarios: list[str] | None = None, sweep: str | None 
     part = None
     if sweep is not None:
         t1 = time.perf_counter()
-        part = sweep_part(plan_path, sweep, n, seed)
+        part = sweep_part(plan_path, sweep, n, seed, notify=notify)
         timings["sweep and sensitivity"] = time.perf_counter() - t1
     return BoardPaper(
         plan_result=plan_result, scenario_results=results, headline=headline(plan_result, results, left_out),

@@ -45,3 +45,14 @@ def test_the_sweep_announces_through_notify(monkeypatch):
     run_sweep(None, "luton-sensitivity", "lhs", 2000, 1, notify=said.append)
     time.sleep(0.1)
     assert said == [limits.COMPILE_MESSAGE]
+
+
+def test_the_board_paper_passes_the_notice_on(monkeypatch):
+    from finmodel.board_paper.paper import DEFAULT_SWEEP, sweep_part
+    from finmodel.engine import DEFAULT_PLAN
+
+    monkeypatch.setattr(limits, "COMPILE_NOTICE_S", 0.0)
+    said = []
+    sweep_part(str(DEFAULT_PLAN), DEFAULT_SWEEP, 1024, 1, notify=said.append)
+    time.sleep(0.1)
+    assert said == [limits.COMPILE_MESSAGE]
