@@ -121,11 +121,13 @@ def partner_payments(names: list[str], p50_gbp: list[float], p95_gbp: list[float
 
 
 def _wrap(text: str, width: int) -> str:
-    """A label wrapped to ``width`` characters, each ``$`` escaped so matplotlib draws it as text
-    (unescaped, a partner named ``Trust $\\frac$`` stopped the paper with a mathtext parse error)."""
+    """A label wrapped to ``width`` characters, as plain text (:func:`finmodel.sweep.charts.plain`:
+    unescaped, a partner named ``Trust $\\frac$`` stopped the paper with a mathtext parse error)."""
     import textwrap
 
-    return ("\n".join(textwrap.wrap(text, width)) or text).replace("$", r"\$")
+    from finmodel.sweep.charts import plain
+
+    return plain("\n".join(textwrap.wrap(text, width)) or text)
 
 
 @_styled

@@ -57,15 +57,6 @@ def _target(args: argparse.Namespace):
     return output_dir(output.OUTPUTS_DIR, Path(args.plan).stem, f"report-{sweep}")
 
 
-def _say(message: str) -> None:
-    """A line to stderr while the paper is built (a long sweep, numba compiling after an install)."""
-    import sys
-
-    from finmodel.report.terminal import CONTROL_CHARS
-
-    print(f"finmodel: {message.translate(CONTROL_CHARS)}", file=sys.stderr)
-
-
 def cmd_report(args: argparse.Namespace, console) -> int:
     """Build the paper, write the HTML and print it to PDF in a temporary folder, then rename it into place."""
     from pathlib import Path
@@ -74,6 +65,7 @@ def cmd_report(args: argparse.Namespace, console) -> int:
     from finmodel.board_paper.html import render
     from finmodel.board_paper.paper import build
     from finmodel.board_paper.pdf import print_pdf, require_chromium
+    from finmodel.cli import _fail
     from finmodel.errors import InputError
     from finmodel.report.terminal import esc
     from finmodel.sweep.inputs_map import SweepInputError
@@ -89,7 +81,7 @@ def cmd_report(args: argparse.Namespace, console) -> int:
     chromium = None if args.no_pdf else require_chromium()
     try:
         paper = build(args.plan, args.scenarios, None if args.no_sweep else args.sweep, args.n, args.seed,
-                      notify=_say)
+                      notify=lambda m: _fail(m, 0))  # a line on stderr, as `finmodel sweep` says it
     except (SweepSpecError, SweepInputError) as exc:
         raise InputError(f"--sweep {args.sweep}: {exc}") from None
     page = render(paper).encode("utf-8")

@@ -2,9 +2,10 @@
 
 * :func:`tornado_chart`: one horizontal bar per input, from the total shortfall
   with the input at its low value to that at its high value, largest swing on top.
-* :func:`histogram_chart`: the distribution of the total shortfall, drawn from the
-  streaming summary's fine histogram (regrouped into about 60 bars); the values
-  themselves are never kept.
+* :func:`histogram_figures` then :func:`draw_histogram`: the distribution of the total
+  shortfall, drawn from the streaming summary's fine histogram (regrouped into about 60
+  bars); the values themselves are never kept.
+* :func:`plain`: any text a user typed, as matplotlib must be given it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import numpy as np
 if TYPE_CHECKING:  # the painter process draws without loading the summaries' compiled code
     from finmodel.sweep.summaries import StreamingSummary
 
-__all__ = ["tornado_chart", "histogram_chart", "histogram_figures", "draw_histogram", "coarse_histogram", "preload"]
+__all__ = ["tornado_chart", "histogram_figures", "draw_histogram", "coarse_histogram", "plain", "preload"]
 
 
 def _figure(width_in: float, height_in: float, left_in: float, bottom_in: float = 0.55, top_in: float = 0.4):
@@ -39,7 +40,8 @@ def _figure(width_in: float, height_in: float, left_in: float, bottom_in: float 
 
 def plain(text: str) -> str:
     """``text`` as matplotlib draws it literally: a ``$`` would start mathtext (a scenario named
-    ``a $\\frac$ b`` stopped the chart with a parse error), so each is escaped."""
+    ``a $\\frac$ b`` stopped the chart with a parse error), so each is escaped.  The board
+    paper's charts use it too."""
     return str(text).replace("$", r"\$")
 
 
@@ -83,11 +85,6 @@ def tornado_chart(rows: list[dict], path: str | Path, title: str = "Tornado: tot
     ax.legend(fontsize=8, loc="lower right")
     fig.savefig(path, dpi=110)
     return Path(path)
-
-
-def histogram_chart(summary: StreamingSummary, path: str | Path, title: str = "Total shortfall") -> Path:
-    """The total shortfall's distribution as a PNG (:func:`histogram_figures`, then :func:`draw_histogram`)."""
-    return draw_histogram(*histogram_figures(summary), path, title)
 
 
 def histogram_figures(summary: StreamingSummary) -> tuple[np.ndarray, np.ndarray, list[tuple[int, float]]]:
